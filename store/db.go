@@ -1,0 +1,111 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+)
+
+// Dialect names the SQL engine family a DB talks to.
+type Dialect string
+
+// The supported dialects. CockroachDB speaks Postgres; MariaDB speaks MySQL.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+	MySQL    Dialect = "mysql"
+)
+
+// DB is hanko's store: every feature's persistence, implemented with bun on
+// SQLite, PostgreSQL (and CockroachDB) or MySQL/MariaDB. It is safe for
+// concurrent use. Methods join the transaction of an enclosing InTx.
+type DB struct {
+	db      *bun.DB
+	dialect Dialect
+	owned   bool // Close closes db only when Open made it
+}
+
+// New wraps a caller's *bun.DB. The dialect is read from db. The caller keeps
+// ownership: Close does not close db. Migrate must have run (see Migrate).
+func New(db *bun.DB) (*DB, error) {
+	d, err := dialectOf(db)
+	if err != nil {
+		return nil, err
+	}
+	return &DB{db: db, dialect: d}, nil
+}
+
+func dialectOf(db *bun.DB) (Dialect, error) {
+	switch db.Dialect().Name() {
+	case dialect.SQLite:
+		return SQLite, nil
+	case dialect.PG:
+		return Postgres, nil
+	case dialect.MySQL:
+		return MySQL, nil
+	default:
+		return "", fmt.Errorf("store: unsupported bun dialect %s", db.Dialect().Name())
+	}
+}
+
+// Dialect reports which engine family the DB talks to.
+func (s *DB) Dialect() Dialect { return s.dialect }
+
+// Bun returns the underlying *bun.DB, for hosts that want to run their own
+// queries on the same pool.
+func (s *DB) Bun() *bun.DB { return s.db }
+
+// Ping reports whether the database answers.
+func (s *DB) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// Close closes the connection pool if Open created it.
+func (s *DB) Close() error {
+	if !s.owned {
+		return nil
+	}
+	return s.db.Close()
+}
+
+type txKey struct{}
+
+// InTx runs fn in a transaction: fn's changes commit together when it returns
+// nil and roll back together otherwise. Store methods called with the ctx
+// passed to fn join the transaction, and so does a nested InTx.
+func (s *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(txKey{}).(bun.Tx); ok {
+		return fn(ctx)
+	}
+	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		return fn(context.WithValue(ctx, txKey{}, tx))
+	})
+}
+
+// idb returns the transaction in ctx, or the pool.
+func (s *DB) idb(ctx context.Context) bun.IDB {
+	if tx, ok := ctx.Value(txKey{}).(bun.Tx); ok {
+		return tx
+	}
+	return s.db
+}
+
+// affected turns a result into NotFound when no row was touched.
+func affected(res sql.Result, err error) error {
+	if err != nil {
+		return mapErr(err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return mapErr(err)
+	}
+	if n == 0 {
+		return mapErr(sql.ErrNoRows)
+	}
+	return nil
+}
+
+// isNoRows reports whether err is a missing-row error.
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

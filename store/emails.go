@@ -1,0 +1,116 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// CreateEmail inserts e. A taken address is autherr.Conflict; an unknown
+// user is autherr.NotFound.
+func (s *DB) CreateEmail(ctx context.Context, e Email) error {
+	_, err := s.idb(ctx).NewInsert().Model(&e).Exec(ctx)
+	return mapErr(err)
+}
+
+// GetEmail returns the email with the given ID (autherr.NotFound if none).
+func (s *DB) GetEmail(ctx context.Context, id uuid.UUID) (Email, error) {
+	var e Email
+	err := s.idb(ctx).NewSelect().Model(&e).Where("id = ?", id).Scan(ctx)
+	return e, mapErr(err)
+}
+
+// GetEmailByAddress returns the email with the given (normalised) address,
+// assigned or not (autherr.NotFound if none).
+func (s *DB) GetEmailByAddress(ctx context.Context, address string) (Email, error) {
+	var e Email
+	err := s.idb(ctx).NewSelect().Model(&e).Where("address = ?", address).Scan(ctx)
+	return e, mapErr(err)
+}
+
+// ListEmails returns the emails of a user, oldest first.
+func (s *DB) ListEmails(ctx context.Context, userID uuid.UUID) ([]Email, error) {
+	var es []Email
+	err := s.idb(ctx).NewSelect().Model(&es).Where("user_id = ?", userID).
+		Order("created_at ASC", "id ASC").Scan(ctx)
+	return es, mapErr(err)
+}
+
+// CountEmails returns how many emails a user has.
+func (s *DB) CountEmails(ctx context.Context, userID uuid.UUID) (int, error) {
+	n, err := s.idb(ctx).NewSelect().Model((*Email)(nil)).Where("user_id = ?", userID).Count(ctx)
+	return int(n), mapErr(err)
+}
+
+// UpdateEmail replaces the mutable fields of the email with e's ID
+// (user_id, verified, updated_at). A missing email is autherr.NotFound.
+func (s *DB) UpdateEmail(ctx context.Context, e Email) error {
+	return affected(s.idb(ctx).NewUpdate().Model(&e).
+		Column("user_id", "verified", "updated_at").WherePK().Exec(ctx))
+}
+
+// DeleteEmail deletes an email. A missing email is autherr.NotFound.
+func (s *DB) DeleteEmail(ctx context.Context, id uuid.UUID) error {
+	return affected(s.idb(ctx).NewDelete().Model((*Email)(nil)).Where("id = ?", id).Exec(ctx))
+}
+
+// GetPrimaryEmail returns the primary-email row of a user
+// (autherr.NotFound if the user has none).
+func (s *DB) GetPrimaryEmail(ctx context.Context, userID uuid.UUID) (PrimaryEmail, error) {
+	var p PrimaryEmail
+	err := s.idb(ctx).NewSelect().Model(&p).Where("user_id = ?", userID).Scan(ctx)
+	return p, mapErr(err)
+}
+
+// SetPrimaryEmail makes emailID the primary email of userID, replacing the
+// previous one. It does not check that the email belongs to the user; the
+// caller does, in the same transaction. id and now are used when the user
+// had no primary email yet.
+func (s *DB) SetPrimaryEmail(ctx context.Context, id, userID, emailID uuid.UUID, now time.Time) error {
+	res, err := s.idb(ctx).NewUpdate().Model((*PrimaryEmail)(nil)).
+		Set("email_id = ?", emailID).Set("updated_at = ?", now).
+		Where("user_id = ?", userID).Exec(ctx)
+	if err != nil {
+		return mapErr(err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return mapErr(err)
+	} else if n > 0 {
+		return nil
+	}
+	p := PrimaryEmail{ID: id, EmailID: emailID, UserID: userID, CreatedAt: now, UpdatedAt: now}
+	_, err = s.idb(ctx).NewInsert().Model(&p).Exec(ctx)
+	return mapErr(err)
+}
+
+// InsertUsers, InsertEmails and InsertPrimaryEmails write many rows in one
+// statement each (bulk import). Any taken ID or address is autherr.Conflict
+// and, inside InTx, rolls back the whole batch.
+
+// InsertUsers bulk-inserts users.
+func (s *DB) InsertUsers(ctx context.Context, us []User) error {
+	if len(us) == 0 {
+		return nil
+	}
+	_, err := s.idb(ctx).NewInsert().Model(&us).Exec(ctx)
+	return mapErr(err)
+}
+
+// InsertEmails bulk-inserts emails.
+func (s *DB) InsertEmails(ctx context.Context, es []Email) error {
+	if len(es) == 0 {
+		return nil
+	}
+	_, err := s.idb(ctx).NewInsert().Model(&es).Exec(ctx)
+	return mapErr(err)
+}
+
+// InsertPrimaryEmails bulk-inserts primary-email rows.
+func (s *DB) InsertPrimaryEmails(ctx context.Context, ps []PrimaryEmail) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	_, err := s.idb(ctx).NewInsert().Model(&ps).Exec(ctx)
+	return mapErr(err)
+}

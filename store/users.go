@@ -1,0 +1,154 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+)
+
+// CreateUser inserts u. A taken ID is autherr.Conflict.
+func (s *DB) CreateUser(ctx context.Context, u User) error {
+	_, err := s.idb(ctx).NewInsert().Model(&u).Exec(ctx)
+	return mapErr(err)
+}
+
+// GetUser returns the user with the given ID together with its emails,
+// primary email and username. A missing user is autherr.NotFound.
+func (s *DB) GetUser(ctx context.Context, id uuid.UUID) (User, error) {
+	var u User
+	err := s.idb(ctx).NewSelect().Model(&u).
+		Relation("Emails", orderEmails).
+		Relation("PrimaryEmail").
+		Relation("Username").
+		Where("u.id = ?", id).
+		Scan(ctx)
+	return u, mapErr(err)
+}
+
+// UserExists reports whether a user with the given ID exists.
+func (s *DB) UserExists(ctx context.Context, id uuid.UUID) (bool, error) {
+	ok, err := s.idb(ctx).NewSelect().Model((*User)(nil)).Where("id = ?", id).Exists(ctx)
+	return ok, mapErr(err)
+}
+
+// TouchUser sets the user's updated_at. A missing user is autherr.NotFound.
+func (s *DB) TouchUser(ctx context.Context, id uuid.UUID, now time.Time) error {
+	return affected(s.idb(ctx).NewUpdate().Model((*User)(nil)).
+		Set("updated_at = ?", now).Where("id = ?", id).Exec(ctx))
+}
+
+// DeleteUser deletes a user and, by cascade, everything that belongs to it.
+// A missing user is autherr.NotFound.
+func (s *DB) DeleteUser(ctx context.Context, id uuid.UUID) error {
+	return affected(s.idb(ctx).NewDelete().Model((*User)(nil)).Where("id = ?", id).Exec(ctx))
+}
+
+// UserQuery filters and pages ListUsers. Zero values mean "no filter".
+type UserQuery struct {
+	IDs      []uuid.UUID // any of these users
+	Email    string      // substring of any of the user's addresses (lower-cased by the caller)
+	Username string      // substring of the username
+	Desc     bool        // newest first
+	Offset   int
+	Limit    int // 0 means no limit
+}
+
+// ListUsers returns one page of users matching q, with their emails, primary
+// email and username, ordered by creation time, plus the number of all users
+// matching q.
+func (s *DB) ListUsers(ctx context.Context, q UserQuery) ([]User, int, error) {
+	var users []User
+	sel := s.idb(ctx).NewSelect().Model(&users).
+		Relation("Emails", orderEmails).
+		Relation("PrimaryEmail").
+		Relation("Username")
+	if len(q.IDs) > 0 {
+		sel = sel.Where("u.id IN (?)", bun.In(q.IDs))
+	}
+	if q.Email != "" {
+		sel = sel.Where("u.id IN (SELECT e.user_id FROM emails AS e WHERE e.address LIKE ? ESCAPE '!')", likePattern(q.Email))
+	}
+	if q.Username != "" {
+		sel = sel.Where("u.id IN (SELECT n.user_id FROM usernames AS n WHERE n.username LIKE ? ESCAPE '!')", likePattern(q.Username))
+	}
+	dir := "ASC"
+	if q.Desc {
+		dir = "DESC"
+	}
+	sel = sel.OrderExpr("u.created_at " + dir + ", u.id " + dir).Offset(int64(q.Offset))
+	if q.Limit > 0 {
+		sel = sel.Limit(int64(q.Limit))
+	}
+	total, err := sel.ScanAndCount(ctx)
+	if err != nil {
+		return nil, 0, mapErr(err)
+	}
+	return users, int(total), nil
+}
+
+// likePattern makes a substring pattern from user input, escaping the LIKE
+// wildcards with '!' (an escape character every dialect accepts).
+func likePattern(s string) string {
+	r := strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
+	return "%" + r.Replace(s) + "%"
+}
+
+func orderEmails(q *bun.SelectQuery) *bun.SelectQuery {
+	return q.Order("created_at ASC", "id ASC")
+}
+
+// ScanUsers returns up to limit users with an ID greater than after, ordered
+// by ID, with their emails and primary email: keyset pages for streaming
+// every user without holding them all.
+func (s *DB) ScanUsers(ctx context.Context, after uuid.UUID, limit int) ([]User, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("store: ScanUsers: limit must be positive")
+	}
+	var users []User
+	err := s.idb(ctx).NewSelect().Model(&users).
+		Relation("Emails", orderEmails).
+		Relation("PrimaryEmail").
+		Where("u.id > ?", after).
+		Order("u.id ASC").
+		Limit(int64(limit)).
+		Scan(ctx)
+	return users, mapErr(err)
+}
+
+// CountWebauthnCredentials returns how many WebAuthn credentials a user has.
+func (s *DB) CountWebauthnCredentials(ctx context.Context, userID uuid.UUID) (int, error) {
+	n, err := s.idb(ctx).NewSelect().Model((*WebauthnCredential)(nil)).Where("user_id = ?", userID).Count(ctx)
+	return int(n), mapErr(err)
+}
+
+// CreateUsername inserts a username row; a taken name is autherr.Conflict.
+func (s *DB) CreateUsername(ctx context.Context, n Username) error {
+	_, err := s.idb(ctx).NewInsert().Model(&n).Exec(ctx)
+	return mapErr(err)
+}
+
+// ExistingEmailAddresses returns which of the given addresses are stored.
+func (s *DB) ExistingEmailAddresses(ctx context.Context, addresses []string) ([]string, error) {
+	var out []string
+	if len(addresses) == 0 {
+		return nil, nil
+	}
+	err := s.idb(ctx).NewSelect().Model((*Email)(nil)).Column("address").
+		Where("address IN (?)", bun.In(addresses)).Scan(ctx, &out)
+	return out, mapErr(err)
+}
+
+// ExistingUserIDs returns which of the given user IDs are stored.
+func (s *DB) ExistingUserIDs(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, error) {
+	var out []uuid.UUID
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	err := s.idb(ctx).NewSelect().Model((*User)(nil)).Column("id").
+		Where("id IN (?)", bun.In(ids)).Scan(ctx, &out)
+	return out, mapErr(err)
+}
