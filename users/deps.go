@@ -11,11 +11,13 @@ import (
 // Store is the persistence users need for accounts. *store.DB implements it.
 type Store interface {
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
-	CreateUser(ctx context.Context, u store.User) error                         // autherr.Conflict on a taken ID
-	GetUser(ctx context.Context, id uuid.UUID) (store.User, error)              // with emails, primary, username; autherr.NotFound
+	CreateUser(ctx context.Context, u store.User) error                          // autherr.Conflict on a taken ID
+	GetUser(ctx context.Context, id uuid.UUID) (store.User, error)               // with emails, primary, username; autherr.NotFound
 	ListUsers(ctx context.Context, q store.UserQuery) ([]store.User, int, error) // one page and the total
-	DeleteUser(ctx context.Context, id uuid.UUID) error                         // cascades; autherr.NotFound
-	CreateUsername(ctx context.Context, n store.Username) error                 // autherr.Conflict on a taken name
+	DeleteUser(ctx context.Context, id uuid.UUID) error                          // cascades; autherr.NotFound
+	CreateUsername(ctx context.Context, n store.Username) error                  // autherr.Conflict on a taken name
+	LockUser(ctx context.Context, id uuid.UUID) error                            // row lock until the tx ends; autherr.NotFound
+	TouchUser(ctx context.Context, id uuid.UUID, now time.Time) error
 }
 
 // EmailStore is the persistence users need for email addresses.
@@ -25,6 +27,8 @@ type EmailStore interface {
 	GetEmailByAddress(ctx context.Context, address string) (store.Email, error)
 	UpdateEmail(ctx context.Context, e store.Email) error
 	DeleteEmail(ctx context.Context, id uuid.UUID) error
+	CountEmails(ctx context.Context, userID uuid.UUID) (int, error)
+	GetPrimaryEmail(ctx context.Context, userID uuid.UUID) (store.PrimaryEmail, error)
 	SetPrimaryEmail(ctx context.Context, id, userID, emailID uuid.UUID, now time.Time) error
 }
 
@@ -51,5 +55,3 @@ type FullStore interface {
 	CredentialCounter
 	BulkStore
 }
-
-var _ FullStore = (*store.DB)(nil)

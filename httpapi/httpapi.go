@@ -1,0 +1,166 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/hanko-go/hanko/users"
+)
+
+// Deps is what the HTTP layer serves. Users is required; the rest default
+// as noted.
+type Deps struct {
+	Users *users.Service
+	// Ready reports whether the service can serve (the database answers);
+	// GET /health/ready answers 503 while it fails. [always ready]
+	Ready func(ctx context.Context) error
+
+	Settings Settings
+
+	Logger *slog.Logger     // [discard]
+	Now    func() time.Time // [time.Now]
+	Rand   io.Reader        // for request IDs [crypto/rand.Reader]
+}
+
+// Settings are the configuration values the HTTP layer itself uses.
+type Settings struct {
+	CORS CORS
+	// LogHealth logs requests to /health/* too (log.log_health_and_metrics).
+	LogHealth bool
+	// WellKnown is the body of GET /.well-known/config.
+	WellKnown WellKnownConfig
+	// RequireVerification is email.require_verification.
+	RequireVerification bool
+}
+
+// WellKnownConfig is the public configuration the browser SDK reads.
+type WellKnownConfig struct {
+	Password      PasswordConfig `json:"password"`
+	Emails        EmailsConfig   `json:"emails"`
+	Providers     []string       `json:"providers"`
+	Account       AccountConfig  `json:"account"`
+	UseEnterprise bool           `json:"use_enterprise"`
+}
+
+// PasswordConfig is the "password" object of WellKnownConfig.
+type PasswordConfig struct {
+	Enabled           bool `json:"enabled"`
+	MinPasswordLength int  `json:"min_password_length"`
+}
+
+// EmailsConfig is the "emails" object of WellKnownConfig.
+type EmailsConfig struct {
+	RequireVerification bool `json:"require_verification"`
+	MaxNumOfAddresses   int  `json:"max_num_of_addresses"`
+}
+
+// AccountConfig is the "account" object of WellKnownConfig.
+type AccountConfig struct {
+	AllowDeletion bool `json:"allow_deletion"`
+	AllowSignup   bool `json:"allow_signup"`
+}
+
+// api holds what every handler shares.
+type api struct {
+	d         Deps
+	log       *slog.Logger
+	now       timeNow
+	rand      io.Reader
+	logHealth bool
+}
+
+func newAPI(d Deps) *api {
+	a := &api{d: d, log: d.Logger, now: d.Now, rand: d.Rand, logHealth: d.Settings.LogHealth}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if a.rand == nil {
+		a.rand = rand.Reader
+	}
+	if a.d.Ready == nil {
+		a.d.Ready = func(context.Context) error { return nil }
+	}
+	if a.d.Settings.WellKnown.Providers == nil {
+		a.d.Settings.WellKnown.Providers = []string{}
+	}
+	return a
+}
+
+// handlerFunc is a handler that returns its failure for writeError.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+func (a *api) h(f handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := f(w, r); err != nil {
+			a.writeError(w, r, err)
+		}
+	})
+}
+
+// Public returns the public API: what browsers and the Hanko SDK call.
+// Routes are relative to where the host mounts it.
+func Public(d Deps) http.Handler {
+	a := newAPI(d)
+	mux := http.NewServeMux()
+	a.health(mux)
+	mux.Handle("GET /{$}", a.h(a.statusPage))
+	mux.Handle("GET /.well-known/config", a.h(a.wellKnownConfig))
+	mux.Handle("POST /users", a.h(a.signUp))
+	mux.Handle("POST /user", a.h(a.lookupUser))
+	return a.withRequestID(a.accessLog(d.Settings.CORS.handler(jsonMux(mux))))
+}
+
+// Admin returns the admin API: user management for trusted back-ends. It
+// must not be reachable from the internet.
+func Admin(d Deps) http.Handler {
+	a := newAPI(d)
+	mux := http.NewServeMux()
+	a.health(mux)
+	mux.Handle("GET /{$}", a.h(a.statusPage))
+	mux.Handle("GET /users", a.h(a.adminListUsers))
+	mux.Handle("POST /users", a.h(a.adminCreateUser))
+	mux.Handle("GET /users/{id}", a.h(a.adminGetUser))
+	mux.Handle("DELETE /users/{id}", a.h(a.adminDeleteUser))
+	mux.Handle("GET /users/{user_id}/emails", a.h(a.adminListEmails))
+	mux.Handle("POST /users/{user_id}/emails", a.h(a.adminAddEmail))
+	mux.Handle("GET /users/{user_id}/emails/{email_id}", a.h(a.adminGetEmail))
+	mux.Handle("DELETE /users/{user_id}/emails/{email_id}", a.h(a.adminDeleteEmail))
+	mux.Handle("POST /users/{user_id}/emails/{email_id}/set_primary", a.h(a.adminSetPrimaryEmail))
+	return a.withRequestID(a.accessLog(jsonMux(mux)))
+}
+
+func (a *api) health(mux *http.ServeMux) {
+	mux.Handle("GET /health/alive", a.h(func(w http.ResponseWriter, r *http.Request) error {
+		writeJSON(w, http.StatusOK, map[string]bool{"alive": true})
+		return nil
+	}))
+	mux.Handle("GET /health/ready", a.h(func(w http.ResponseWriter, r *http.Request) error {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := a.d.Ready(ctx); err != nil {
+			a.log.LogAttrs(r.Context(), slog.LevelWarn, "not ready", slog.Any("error", err))
+			writeJSON(w, http.StatusServiceUnavailable, map[string]bool{"ready": false})
+			return nil
+		}
+		writeJSON(w, http.StatusOK, map[string]bool{"ready": true})
+		return nil
+	}))
+}
+
+func (a *api) statusPage(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "text/html; charset=UTF-8")
+	_, err := io.WriteString(w, "<!DOCTYPE html><html><head><title>Hanko</title></head><body><h1>Hanko is running</h1></body></html>\n")
+	return err
+}
+
+func (a *api) wellKnownConfig(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, a.d.Settings.WellKnown)
+	return nil
+}

@@ -1,0 +1,151 @@
+package users
+
+import (
+	"context"
+	"errors"
+
+	"github.com/google/uuid"
+	"github.com/hanko-go/hanko/autherr"
+	"github.com/hanko-go/hanko/store"
+)
+
+// Emails returns a user's addresses, oldest first. ErrUserNotFound if there
+// is no such user.
+func (s *Service) Emails(ctx context.Context, userID uuid.UUID) ([]Email, error) {
+	u, err := s.Get(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	return u.Emails, nil
+}
+
+// Email returns one address of a user. ErrUserNotFound or ErrEmailNotFound
+// (also when the address belongs to someone else).
+func (s *Service) Email(ctx context.Context, userID, emailID uuid.UUID) (Email, error) {
+	u, err := s.Get(ctx, userID)
+	if err != nil {
+		return Email{}, err
+	}
+	for _, e := range u.Emails {
+		if e.ID == emailID {
+			return e, nil
+		}
+	}
+	return Email{}, ErrEmailNotFound
+}
+
+// AddEmail gives a user another address, as the admin API does: verified as
+// told, primary only when it is the user's first. An unassigned address
+// (awaiting someone's verification) is claimed. It returns ErrUserNotFound,
+// ErrInvalidEmail, ErrEmailInUse when another user or this one has the
+// address, and ErrEmailLimit at email.limit addresses.
+func (s *Service) AddEmail(ctx context.Context, userID uuid.UUID, address string, verified bool) (Email, error) {
+	a, err := s.normalizeEmail(address)
+	if err != nil {
+		return Email{}, err
+	}
+	now := s.now()
+	var out store.Email
+	err = s.cfg.Store.InTx(ctx, func(ctx context.Context) error {
+		// Locking the user row serialises concurrent adds, so the limit holds.
+		if err := s.cfg.Store.LockUser(ctx, userID); err != nil {
+			return notFoundAs(err, ErrUserNotFound)
+		}
+		n, err := s.cfg.Store.CountEmails(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if n >= s.cfg.EmailLimit {
+			return ErrEmailLimit
+		}
+		existing, err := s.cfg.Store.GetEmailByAddress(ctx, a)
+		switch {
+		case err == nil && existing.UserID != nil:
+			return ErrEmailInUse
+		case err == nil:
+			existing.UserID, existing.Verified, existing.UpdatedAt = &userID, verified, now
+			out = existing
+			if err := s.cfg.Store.UpdateEmail(ctx, existing); err != nil {
+				return err
+			}
+		case errors.Is(err, autherr.NotFound):
+			id, err := s.newID()
+			if err != nil {
+				return err
+			}
+			out = store.Email{ID: id, UserID: &userID, Address: a, Verified: verified, CreatedAt: now, UpdatedAt: now}
+			if err := s.cfg.Store.CreateEmail(ctx, out); err != nil {
+				return conflictAs(err, ErrEmailInUse)
+			}
+		default:
+			return err
+		}
+		if n == 0 {
+			return s.setPrimary(ctx, userID, out.ID, now)
+		}
+		return nil
+	})
+	if err != nil {
+		return Email{}, err
+	}
+	return emailFromRecord(out, false), nil
+}
+
+// DeleteEmail removes an address from a user. ErrUserNotFound,
+// ErrEmailNotFound, or ErrPrimaryEmail for the primary address.
+func (s *Service) DeleteEmail(ctx context.Context, userID, emailID uuid.UUID) error {
+	return s.cfg.Store.InTx(ctx, func(ctx context.Context) error {
+		e, err := s.ownedEmail(ctx, userID, emailID)
+		if err != nil {
+			return err
+		}
+		p, err := s.cfg.Store.GetPrimaryEmail(ctx, userID)
+		if err == nil && p.EmailID == e.ID {
+			return ErrPrimaryEmail
+		}
+		if err != nil && !errors.Is(err, autherr.NotFound) {
+			return err
+		}
+		return s.cfg.Store.DeleteEmail(ctx, emailID)
+	})
+}
+
+// SetPrimaryEmail makes one of a user's addresses the primary one (a no-op
+// when it already is). ErrUserNotFound or ErrEmailNotFound.
+func (s *Service) SetPrimaryEmail(ctx context.Context, userID, emailID uuid.UUID) error {
+	now := s.now()
+	return s.cfg.Store.InTx(ctx, func(ctx context.Context) error {
+		if _, err := s.ownedEmail(ctx, userID, emailID); err != nil {
+			return err
+		}
+		if err := s.setPrimary(ctx, userID, emailID, now); err != nil {
+			return err
+		}
+		return notFoundAs(s.cfg.Store.TouchUser(ctx, userID, now), ErrUserNotFound)
+	})
+}
+
+// ownedEmail loads an email and checks it belongs to the user, locking the
+// user row first so that concurrent changes to the user's addresses
+// serialise.
+func (s *Service) ownedEmail(ctx context.Context, userID, emailID uuid.UUID) (store.Email, error) {
+	if err := s.cfg.Store.LockUser(ctx, userID); err != nil {
+		return store.Email{}, notFoundAs(err, ErrUserNotFound)
+	}
+	e, err := s.cfg.Store.GetEmail(ctx, emailID)
+	if err != nil {
+		return store.Email{}, notFoundAs(err, ErrEmailNotFound)
+	}
+	if e.UserID == nil || *e.UserID != userID {
+		return store.Email{}, ErrEmailNotFound
+	}
+	return e, nil
+}
+
+// notFoundAs replaces a store NotFound with the feature's own error.
+func notFoundAs(err, with error) error {
+	if errors.Is(err, autherr.NotFound) {
+		return with
+	}
+	return err
+}
