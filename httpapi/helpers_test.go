@@ -95,9 +95,9 @@ type adminEmail struct {
 }
 
 type adminUser struct {
-	ID        string       `json:"id"`
-	Emails    []adminEmail `json:"emails"`
-	Username  *struct {
+	ID       string       `json:"id"`
+	Emails   []adminEmail `json:"emails"`
+	Username *struct {
 		Username string `json:"username"`
 	} `json:"username"`
 	CreatedAt time.Time `json:"created_at"`

@@ -1,0 +1,191 @@
+package hanko_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hanko-go/hanko"
+)
+
+// newHanko builds a Hanko on a fresh SQLite file.
+func newHanko(t testing.TB, opts ...hanko.Option) *hanko.Hanko {
+	t.Helper()
+	opts = append([]hanko.Option{
+		hanko.WithDatabase("sqlite", filepath.Join(t.TempDir(), "hanko.db")),
+		hanko.WithAutoMigrate(),
+	}, opts...)
+	h, err := hanko.New(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	return h
+}
+
+func TestMountUnderPrefix(t *testing.T) {
+	t.Parallel()
+	h := newHanko(t)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /hello", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("app")) })
+	mux.Handle("/auth/", http.StripPrefix("/auth", h))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	res, err := http.Post(srv.URL+"/auth/users", "application/json", strings.NewReader(`{"email":"ada@example.com"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var body map[string]string
+	if err := json.NewDecoder(res.Body).Decode(&body); err != nil || res.StatusCode != 200 || body["user_id"] == "" {
+		t.Fatalf("POST /auth/users: %d %v %v", res.StatusCode, body, err)
+	}
+	for path, want := range map[string]int{"/auth/health/ready": 200, "/auth/.well-known/config": 200, "/hello": 200, "/auth/nope": 404, "/users": 404} {
+		res, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("GET %s: %d, want %d", path, res.StatusCode, want)
+		}
+	}
+}
+
+func TestPaginationLinksKeepTheMountPrefix(t *testing.T) {
+	t.Parallel()
+	h := newHanko(t)
+	mux := http.NewServeMux()
+	mux.Handle("/admin/", http.StripPrefix("/admin", h.Admin()))
+	req := httptest.NewRequest("GET", "/admin/users?per_page=5", nil)
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, req)
+	if rec.Code != 200 || !strings.Contains(rec.Header().Get("Link"), "<http://example.com/admin/users?page=1&per_page=5>") {
+		t.Fatalf("Link %q (status %d)", rec.Header().Get("Link"), rec.Code)
+	}
+}
+
+func TestReferenceConfigsLoad(t *testing.T) {
+	t.Parallel()
+	files, _ := filepath.Glob("config/testdata/hanko-example-*.yaml")
+	if len(files) == 0 {
+		t.Fatal("no reference configs in config/testdata")
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			t.Parallel()
+			// The files name a PostgreSQL server; the database is overridden.
+			h := newHanko(t, hanko.WithConfigFile(f))
+			if got := h.Config().Secrets.Keys; len(got) != 1 {
+				t.Fatalf("secrets %v", got)
+			}
+		})
+	}
+}
+
+func TestInvalidConfigListsEveryProblem(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	yaml := "secrets:\n  keys: [short]\nservice:\n  name: \"\"\npasskey:\n  user_verification: sometimes\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := hanko.New(hanko.WithConfigFile(path), hanko.WithDatabase("sqlite", filepath.Join(t.TempDir(), "x.db")))
+	if err == nil {
+		t.Fatal("invalid config accepted")
+	}
+	for _, key := range []string{"secrets.keys[0]", "service.name", "passkey.user_verification"} {
+		if !strings.Contains(err.Error(), key) {
+			t.Errorf("error does not name %s: %v", key, err)
+		}
+	}
+}
+
+func TestUnknownConfigKeyIsAnError(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(path, []byte("pasword:\n  enabled: false\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := hanko.New(hanko.WithConfigFile(path), hanko.WithDatabase("sqlite", filepath.Join(t.TempDir(), "x.db")))
+	if err == nil || !strings.Contains(err.Error(), "pasword") {
+		t.Fatalf("want an error naming the unknown key, got %v", err)
+	}
+}
+
+func TestEnvOverrides(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"PASSWORD_ENABLED": "false", "EMAIL_LIMIT": "2", "SECRETS_KEYS": "a-secret-of-at-least-16,another-secret-of-16+"}
+	h := newHanko(t, hanko.WithEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }))
+	cfg := h.Config()
+	if cfg.Password.Enabled || cfg.Email.Limit != 2 || len(cfg.Secrets.Keys) != 2 {
+		t.Fatalf("overrides not applied: password %v limit %d keys %v", cfg.Password.Enabled, cfg.Email.Limit, cfg.Secrets.Keys)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/.well-known/config", nil))
+	if !strings.Contains(rec.Body.String(), `"password":{"enabled":false`) || !strings.Contains(rec.Body.String(), `"max_num_of_addresses":2`) {
+		t.Fatalf("well-known config does not follow the environment: %s", rec.Body)
+	}
+}
+
+func TestTwoInstancesShareOneDatabase(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "shared.db")
+	a := newHanko(t, hanko.WithDatabase("sqlite", path))
+	b := newHanko(t, hanko.WithDatabase("sqlite", path))
+	rec := httptest.NewRecorder()
+	a.Admin().ServeHTTP(rec, httptest.NewRequest("POST", "/users", strings.NewReader(`{"emails":[{"address":"ada@example.com","is_primary":true}]}`)))
+	if rec.Code != 200 {
+		t.Fatalf("create on a: %d %s", rec.Code, rec.Body)
+	}
+	rec = httptest.NewRecorder()
+	b.ServeHTTP(rec, httptest.NewRequest("POST", "/user", strings.NewReader(`{"email":"ada@example.com"}`)))
+	if rec.Code != 200 {
+		t.Fatalf("lookup on b: %d %s", rec.Code, rec.Body)
+	}
+}
+
+func TestTwoInstancesInOneProcessAreIndependent(t *testing.T) {
+	t.Parallel()
+	a := newHanko(t)
+	b := newHanko(t, hanko.WithConfig(func() hanko.Config {
+		c := hanko.DefaultConfig()
+		c.Account.AllowSignup = false
+		return c
+	}()))
+	post := func(h http.Handler) int {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("POST", "/users", strings.NewReader(`{"email":"ada@example.com"}`)))
+		return rec.Code
+	}
+	if got := post(a); got != 200 {
+		t.Errorf("a allows sign-up: %d", got)
+	}
+	if got := post(b); got != 403 {
+		t.Errorf("b forbids sign-up: %d", got)
+	}
+}
+
+func TestLoggerGetsAccessLogAndWarnings(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	h := newHanko(t, hanko.WithLogger(slogJSON(&buf)))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("POST", "/users", strings.NewReader(`{"email":"secret-person@example.com"}`)))
+	out := buf.String()
+	if !strings.Contains(out, `"msg":"request"`) || !strings.Contains(out, `"path":"/users"`) || !strings.Contains(out, rec.Header().Get("X-Request-Id")) {
+		t.Errorf("no access log line with the request id:\n%s", out)
+	}
+	if !strings.Contains(out, "secrets.keys contains Hanko's public default key") {
+		t.Errorf("no warning about the default secret:\n%s", out)
+	}
+	if strings.Contains(out, "secret-person") {
+		t.Errorf("request bodies must not be logged:\n%s", out)
+	}
+}
