@@ -92,6 +92,9 @@ func statements(script string) []string {
 
 const migrationsTable = "hanko_schema_migrations"
 
+// mysqlLockName is the SQL expression naming the MySQL migration lock.
+const mysqlLockName = "CONCAT('hanko_migrate_', SHA1(IFNULL(DATABASE(), '')))"
+
 // Migrate applies every migration not yet applied, in order. It is
 // idempotent, and safe when several instances run it at once: they serialise
 // on a lock (a Postgres advisory lock, a MySQL named lock, SQLite's write
@@ -185,15 +188,19 @@ func (s *DB) withMigrationLock(ctx context.Context, fn func(*sql.Conn) error) (e
 			err = errors.Join(err, uerr)
 		}()
 	case MySQL:
+		// Named locks are server-wide; the name carries the database so
+		// that hanko databases sharing a server do not wait on each other
+		// (a Postgres advisory lock is per database already). SHA1 keeps
+		// the name within MySQL's 64-character limit.
 		var got sql.NullInt64
-		if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK('hanko_migrate', 300)").Scan(&got); err != nil {
+		if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK("+mysqlLockName+", 300)").Scan(&got); err != nil {
 			return fmt.Errorf("store: migrate lock: %w", err)
 		}
 		if got.Int64 != 1 {
 			return errors.New("store: migrate lock: timed out waiting for another instance's migration")
 		}
 		defer func() {
-			_, uerr := conn.ExecContext(context.WithoutCancel(ctx), "SELECT RELEASE_LOCK('hanko_migrate')")
+			_, uerr := conn.ExecContext(context.WithoutCancel(ctx), "SELECT RELEASE_LOCK("+mysqlLockName+")")
 			err = errors.Join(err, uerr)
 		}()
 	case SQLite:

@@ -56,7 +56,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 			o.MaxOpenConns, o.MaxIdleConns, o.ConnMaxLifetime, o.ConnMaxIdleTime = 1, 1, -1, -1
 		}
 	case "postgres", "postgresql", "cockroach", "cockroachdb":
-		if sqldb, err = sql.Open("pgx", o.DSN); err == nil {
+		if sqldb, err = sql.Open("pgx", pgDSN(o.DSN)); err == nil {
 			db = bun.NewDB(sqldb, pgdialect.New())
 		}
 	case "mysql", "mariadb":
@@ -65,7 +65,11 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 			return nil, err
 		}
 		if sqldb, err = sql.Open("mysql", dsn); err == nil {
-			db = bun.NewDB(sqldb, mysqldialect.New())
+			// DATETIME has no zone: bun must write UTC wall time, which
+			// the driver (Loc UTC) reads back. Without the option bun
+			// writes each time in its own location, so a time.Now() in a
+			// non-UTC process would come back shifted.
+			db = bun.NewDB(sqldb, mysqldialect.New(mysqldialect.WithTimeLocation("UTC")))
 		}
 	default:
 		return nil, fmt.Errorf("store: unsupported dialect %q (want sqlite, postgres, cockroach, mysql or mariadb)", o.Dialect)
@@ -145,7 +149,10 @@ func sqliteDSN(dsn string) string {
 	return dsn + sep + strings.Join(extra, "&")
 }
 
-// mysqlDSN makes sure times round-trip: parseTime on, UTC on both sides.
+// mysqlDSN makes sure times round-trip (parseTime on, UTC on both sides)
+// and that an UPDATE reports the rows it matched, not only those it changed:
+// the store reads zero affected rows as "no such row", so rewriting a row
+// with its current values must not count as zero.
 func mysqlDSN(dsn string) (string, error) {
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
@@ -153,6 +160,7 @@ func mysqlDSN(dsn string) (string, error) {
 	}
 	cfg.ParseTime = true
 	cfg.Loc = time.UTC
+	cfg.ClientFoundRows = true
 	if cfg.Params == nil {
 		cfg.Params = map[string]string{}
 	}
@@ -174,4 +182,22 @@ func redact(err error, dsn string) error {
 		return err
 	}
 	return fmt.Errorf("%s", strings.ReplaceAll(err.Error(), pw, "****"))
+}
+
+// pgDSN selects pgx's simple protocol unless the DSN chooses a mode. bun
+// sends queries with their values already inlined, so pgx's default of
+// preparing and caching every distinct statement would cost an extra round
+// trip per query and fill the cache with one-off statements.
+func pgDSN(dsn string) string {
+	if strings.Contains(dsn, "default_query_exec_mode") {
+		return dsn
+	}
+	if strings.Contains(dsn, "://") {
+		sep := "?"
+		if strings.Contains(dsn, "?") {
+			sep = "&"
+		}
+		return dsn + sep + "default_query_exec_mode=simple_protocol"
+	}
+	return strings.TrimSpace(dsn + " default_query_exec_mode=simple_protocol")
 }

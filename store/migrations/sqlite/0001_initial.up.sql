@@ -164,6 +164,7 @@ CREATE TABLE tokens (
 );
 CREATE UNIQUE INDEX tokens_value_key ON tokens (value);
 CREATE INDEX tokens_user_id_idx ON tokens (user_id);
+CREATE INDEX tokens_identity_id_idx ON tokens (identity_id);
 CREATE INDEX tokens_expires_at_idx ON tokens (expires_at);
 
 CREATE TABLE sessions (
