@@ -287,8 +287,15 @@ type AttributeMap struct {
 // Secrets holds the keys that encrypt signing keys and state at rest. Keys[0] encrypts;
 // every key is tried for decryption. At least one key, each at least 16 characters. Default
 // ["abcedfghijklmnopqrstuvwxyz"], which is public and must be replaced in production.
+// Algorithm and RSAKeySize are ours; Hanko always generates RSA 4096 RS256 keys.
 type Secrets struct {
 	Keys []string `yaml:"keys" json:"keys"`
+	// Algorithm is the JWS algorithm of newly generated signing keys: "ES256" (default),
+	// "RS256" or "EdDSA". Keys already stored keep their own algorithm.
+	Algorithm string `yaml:"algorithm" json:"algorithm"`
+	// RSAKeySize is the modulus size in bits of newly generated RS256 keys: 2048 (default),
+	// 3072 or 4096 (Hanko's size). Checked whatever Algorithm says.
+	RSAKeySize int `yaml:"rsa_key_size" json:"rsa_key_size"`
 }
 
 // Server configures the two HTTP listeners. Defaults: public ":8000" with CORS origin
@@ -504,7 +511,7 @@ func Default() Config {
 			PasswordLimits: RateLimit{Tokens: 5, Interval: Duration(time.Minute)},
 			TokenLimits:    RateLimit{Tokens: 3, Interval: Duration(time.Minute)},
 		},
-		Secrets: Secrets{Keys: []string{"abcedfghijklmnopqrstuvwxyz"}},
+		Secrets: Secrets{Keys: []string{"abcedfghijklmnopqrstuvwxyz"}, Algorithm: "ES256", RSAKeySize: 2048},
 		Server: Server{
 			Public: ServerSettings{
 				Address: ":8000",

@@ -135,6 +135,8 @@ func TestDefaults(t *testing.T) {
 		{"server.admin.address", c.Server.Admin.Address, ":8001"},
 		{"server.public.cors.allow_origins", c.Server.Public.CORS.AllowOrigins, []string{"http://localhost:8888"}},
 		{"secrets.keys", c.Secrets.Keys, []string{"abcedfghijklmnopqrstuvwxyz"}},
+		{"secrets.algorithm", c.Secrets.Algorithm, "ES256"},
+		{"secrets.rsa_key_size", c.Secrets.RSAKeySize, 2048},
 		{"service.name", c.Service.Name, "Hanko Authentication Service"},
 		{"email_delivery.smtp", c.EmailDelivery.SMTP, SMTP{Host: "localhost", Port: "465"}},
 		{"email_delivery.from_address", c.EmailDelivery.FromAddress, "noreply@hanko.io"},
@@ -192,6 +194,16 @@ func TestParse(t *testing.T) {
 		{name: "port as int and string", in: "database:\n  port: 5432\nemail_delivery:\n  smtp:\n    port: \"587\"\n", check: func(t *testing.T, c Config) {
 			if c.Database.Port != "5432" || c.EmailDelivery.SMTP.Port != "587" {
 				t.Errorf("ports = %q, %q", c.Database.Port, c.EmailDelivery.SMTP.Port)
+			}
+		}},
+		{name: "signing key kind", in: "secrets:\n  keys: [0123456789abcdef]\n  algorithm: EdDSA\n  rsa_key_size: 3072\n", check: func(t *testing.T, c Config) {
+			if c.Secrets.Algorithm != "EdDSA" || c.Secrets.RSAKeySize != 3072 || len(c.Secrets.Keys) != 1 {
+				t.Errorf("secrets = %+v", c.Secrets)
+			}
+		}},
+		{name: "hanko secrets keep our defaults", in: "secrets:\n  keys: [0123456789abcdef]\n", check: func(t *testing.T, c Config) {
+			if c.Secrets.Algorithm != "ES256" || c.Secrets.RSAKeySize != 2048 {
+				t.Errorf("secrets = %+v", c.Secrets)
 			}
 		}},
 		{name: "durations", in: "session:\n  lifespan: 1h30m\nrate_limiter:\n  otp_limits:\n    interval: 10s\n", check: func(t *testing.T, c Config) {

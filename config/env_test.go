@@ -28,6 +28,11 @@ func TestApplyEnv(t *testing.T) {
 				t.Errorf("secrets.keys = %q", c.Secrets.Keys)
 			}
 		}},
+		{"signing key kind", map[string]string{"SECRETS_ALGORITHM": "RS256", "SECRETS_RSA_KEY_SIZE": "4096"}, func(t *testing.T, c Config) {
+			if c.Secrets.Algorithm != "RS256" || c.Secrets.RSAKeySize != 4096 {
+				t.Errorf("secrets.algorithm = %q, secrets.rsa_key_size = %d", c.Secrets.Algorithm, c.Secrets.RSAKeySize)
+			}
+		}},
 		{"database url", map[string]string{"DATABASE_URL": "postgres://u:p@db:5432/hanko?sslmode=disable"}, func(t *testing.T, c Config) {
 			if c.Database.URL != "postgres://u:p@db:5432/hanko?sslmode=disable" {
 				t.Errorf("database.url = %q", c.Database.URL)
@@ -154,6 +159,7 @@ func TestEnvNames(t *testing.T) {
 		"RATE_LIMITER_PASSCODE_LIMITS_TOKENS", "THIRD_PARTY_PROVIDERS_GOOGLE_CLIENT_ID",
 		"WEBHOOKS_HOOKS", "WEBAUTHN_RELYING_PARTY_ORIGINS", "SESSION_COOKIE_SAME_SITE",
 		"DATABASE_MAX_OPEN_CONNS", "PASSCODE_EMAIL_FROM_ADDRESS", "RATE_LIMITER_REDIS_CONFIG_ADDRESS",
+		"SECRETS_ALGORITHM", "SECRETS_RSA_KEY_SIZE",
 	} {
 		if !seen[want] {
 			t.Errorf("missing environment variable %s", want)

@@ -32,6 +32,7 @@ func userVerifications() []string { return []string{"required", "preferred", "di
 func attachments() []string       { return []string{"platform", "cross-platform", "no_preference"} }
 func rateLimiterStores() []string { return []string{"in_memory", "redis", "database"} }
 func consoleOutputs() []string    { return []string{"stdout", "stderr"} }
+func signingAlgorithms() []string { return []string{"ES256", "RS256", "EdDSA"} }
 
 // webhookEvents are the event names a hook may subscribe to (Hanko v1.2.1).
 func webhookEvents() []string {
@@ -94,6 +95,11 @@ func (c Config) Validate() error {
 		if len(k) < 16 {
 			v.fail(fmt.Sprintf("secrets.keys[%d]", i), "must be at least 16 characters")
 		}
+	}
+	// ours: the kind of signing key generated for a new secret.
+	v.oneOf("secrets.algorithm", c.Secrets.Algorithm, signingAlgorithms())
+	if k := c.Secrets.RSAKeySize; k != 2048 && k != 3072 && k != 4096 {
+		v.fail("secrets.rsa_key_size", "must be 2048, 3072 or 4096 (bits), got %d", k)
 	}
 
 	v.nonEmpty("service.name", c.Service.Name)

@@ -50,6 +50,14 @@ func TestValidate(t *testing.T) {
 		{"defaults", func(*Config) {}, nil},
 		{"short secret", func(c *Config) { c.Secrets.Keys = []string{"0123456789abcdef", "short"} }, []string{"secrets.keys[1]"}},
 		{"no secrets", func(c *Config) { c.Secrets.Keys = nil }, []string{"secrets.keys"}},
+		{"eddsa", func(c *Config) { c.Secrets.Algorithm = "EdDSA" }, nil},
+		{"rs256 4096 as hanko", func(c *Config) { c.Secrets.Algorithm, c.Secrets.RSAKeySize = "RS256", 4096 }, nil},
+		{"rsa 3072", func(c *Config) { c.Secrets.RSAKeySize = 3072 }, nil},
+		{"unknown algorithm", func(c *Config) { c.Secrets.Algorithm = "HS256" }, []string{"secrets.algorithm"}},
+		{"algorithm is case-sensitive", func(c *Config) { c.Secrets.Algorithm = "es256" }, []string{"secrets.algorithm"}},
+		{"empty algorithm", func(c *Config) { c.Secrets.Algorithm = "" }, []string{"secrets.algorithm"}},
+		{"rsa key size", func(c *Config) { c.Secrets.RSAKeySize = 1024 }, []string{"secrets.rsa_key_size"}},
+		{"rsa key size zero", func(c *Config) { c.Secrets.RSAKeySize = 0 }, []string{"secrets.rsa_key_size"}},
 		{"empty service name", func(c *Config) { c.Service.Name = " " }, []string{"service.name"}},
 		{"empty public address", func(c *Config) { c.Server.Public.Address = "" }, []string{"server.public.address"}},
 		{"wildcard cors", func(c *Config) { c.Server.Public.CORS.AllowOrigins = []string{"*"} }, []string{"server.public.cors.allow_origins"}},
@@ -147,6 +155,19 @@ func TestValidate(t *testing.T) {
 				t.Errorf("failing keys = %v\n            want %v\nerror: %v", got, tc.want, err)
 			}
 		})
+	}
+}
+
+func TestValidateSigningKeyMessages(t *testing.T) {
+	t.Parallel()
+	c := Default()
+	c.Secrets.Algorithm = "HS256"
+	c.Secrets.RSAKeySize = 1024
+	err := c.Validate()
+	want := "secrets.algorithm: must be one of ES256, RS256, EdDSA, got \"HS256\"\n" +
+		"secrets.rsa_key_size: must be 2048, 3072 or 4096 (bits), got 1024"
+	if err == nil || err.Error() != want {
+		t.Fatalf("Validate = %q, want %q", err, want)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/hanko-go/hanko/jwks"
 	"github.com/hanko-go/hanko/store"
 	"github.com/hanko-go/hanko/users"
 )
@@ -18,6 +19,7 @@ import (
 // migrator. Later features add their interfaces here.
 type Store interface {
 	users.FullStore
+	jwks.Store
 
 	Ping(ctx context.Context) error
 	Migrate(ctx context.Context) error
@@ -57,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"ConcurrentSameAddress", testConcurrentSameAddress},
 		{"MigrateTwiceIsNoop", testMigrateTwiceIsNoop},
 		{"MigrateDownAndUp", testMigrateDownAndUp},
+		{"JWKs", testJWKs},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
