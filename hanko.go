@@ -12,6 +12,8 @@ import (
 
 	"github.com/hanko-go/hanko/config"
 	"github.com/hanko-go/hanko/httpapi"
+	"github.com/hanko-go/hanko/jwks"
+	"github.com/hanko-go/hanko/session"
 	"github.com/hanko-go/hanko/store"
 	"github.com/hanko-go/hanko/users"
 )
@@ -19,6 +21,8 @@ import (
 // Store is every persistence need of every feature; *store.DB implements it.
 type Store interface {
 	users.FullStore
+	jwks.Store
+	session.FullStore
 }
 
 var _ Store = (*store.DB)(nil)
@@ -30,12 +34,14 @@ const defaultSecret = "abcedfghijklmnopqrstuvwxyz"
 // serves the admin API through Admin, and exposes every feature as Go
 // through its accessors. It is safe for concurrent use. Close releases it.
 type Hanko struct {
-	cfg    config.Config
-	db     *store.DB
-	users  *users.Service
-	public http.Handler
-	admin  http.Handler
-	log    *slog.Logger
+	cfg      config.Config
+	db       *store.DB
+	keys     *jwks.Set
+	sessions *session.Manager
+	users    *users.Service
+	public   http.Handler
+	admin    http.Handler
+	log      *slog.Logger
 }
 
 // New builds a Hanko from the options. It merges the configuration (defaults,
@@ -43,13 +49,7 @@ type Hanko struct {
 // problem in one error, connects to the database and, with WithAutoMigrate,
 // migrates it.
 func New(opts ...Option) (*Hanko, error) {
-	s := settings{cfg: config.Default(), now: time.Now, rand: rand.Reader}
-	for _, opt := range opts {
-		opt(&s)
-	}
-	if s.log == nil {
-		s.log = slog.New(slog.DiscardHandler)
-	}
+	s := newSettings(opts)
 	cfg, err := s.config()
 	if err != nil {
 		return nil, fmt.Errorf("hanko: invalid configuration: %w", err)
@@ -61,18 +61,64 @@ func New(opts ...Option) (*Hanko, error) {
 		return nil, fmt.Errorf("hanko: %w", err)
 	}
 	if s.migrate {
-		if err := db.Migrate(ctx); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("hanko: %w", err)
-		}
+		err = db.Migrate(ctx)
+	} else {
+		err = schemaCurrent(ctx, db)
 	}
-	h, err := build(cfg, db, s)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("hanko: %w", err)
+	}
+	h, err := build(ctx, cfg, db, s)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	h.warnDevelopmentDefaults()
 	return h, nil
+}
+
+// OpenStore merges and validates the configuration like New and connects to
+// the database, without building any feature: for tools that manage the
+// schema (the CLI's migrate command), which must work on an empty database.
+// The caller closes the store.
+func OpenStore(opts ...Option) (*store.DB, Config, error) {
+	s := newSettings(opts)
+	cfg, err := s.config()
+	if err != nil {
+		return nil, cfg, fmt.Errorf("hanko: invalid configuration: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	db, err := s.open(ctx, cfg)
+	if err != nil {
+		return nil, cfg, fmt.Errorf("hanko: %w", err)
+	}
+	return db, cfg, nil
+}
+
+// newSettings applies the options over the defaults.
+func newSettings(opts []Option) settings {
+	s := settings{cfg: config.Default(), now: time.Now, rand: rand.Reader}
+	for _, opt := range opts {
+		opt(&s)
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	return s
+}
+
+// schemaCurrent fails with advice when migrations are pending.
+func schemaCurrent(ctx context.Context, db *store.DB) error {
+	_, pending, err := db.MigrationStatus(ctx)
+	if err != nil {
+		return err
+	}
+	if len(pending) > 0 {
+		return fmt.Errorf("the database schema is not up to date (pending migrations %v): run \"migrate up\" or use WithAutoMigrate", pending)
+	}
+	return nil
 }
 
 // config merges and validates the configuration.
@@ -117,7 +163,28 @@ func (s *settings) open(ctx context.Context, cfg config.Config) (*store.DB, erro
 }
 
 // build wires the features and the HTTP layer.
-func build(cfg config.Config, db *store.DB, s settings) (*Hanko, error) {
+func build(ctx context.Context, cfg config.Config, db *store.DB, s settings) (*Hanko, error) {
+	keys, err := jwks.New(ctx, jwks.Config{
+		Store: db, Secrets: cfg.Secrets.Keys, Algorithm: cfg.Secrets.Algorithm, RSABits: cfg.Secrets.RSAKeySize,
+		Now: s.now, Rand: s.rand, Logger: s.log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("hanko: signing keys: %w", err)
+	}
+	sessions, err := session.New(session.Config{
+		Keys: keys, Store: db,
+		Lifespan: cfg.Session.Lifespan.Std(), Audience: cfg.Session.Audience, Issuer: cfg.Session.Issuer,
+		ServerSide: cfg.Session.ServerSide.Enabled, Limit: cfg.Session.ServerSide.Limit,
+		Cookie: session.Cookie{
+			Name: cfg.Session.Cookie.Name, Domain: cfg.Session.Cookie.Domain, HTTPOnly: cfg.Session.Cookie.HTTPOnly,
+			SameSite: cfg.Session.Cookie.SameSite, Secure: cfg.Session.Cookie.Secure,
+		},
+		AuthTokenHeader: cfg.Session.EnableAuthTokenHeader,
+		Now:             s.now, Rand: s.rand, Logger: s.log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("hanko: sessions: %w", err)
+	}
 	us, err := users.New(users.Config{
 		Store:               db,
 		RequireVerification: cfg.Email.RequireVerification,
@@ -126,19 +193,23 @@ func build(cfg config.Config, db *store.DB, s settings) (*Hanko, error) {
 		EmailMaxLength:      cfg.Email.MaxLength,
 		UsernameMinLength:   cfg.Username.MinLength,
 		UsernameMaxLength:   cfg.Username.MaxLength,
+		Sessions:            sessions,
 		Now:                 s.now,
 		Rand:                s.rand,
 	})
 	if err != nil {
+		sessions.Close()
 		return nil, err
 	}
-	h := &Hanko{cfg: cfg, db: db, users: us, log: s.log}
+	h := &Hanko{cfg: cfg, db: db, keys: keys, sessions: sessions, users: us, log: s.log}
 	deps := httpapi.Deps{
-		Users:  us,
-		Ready:  db.Ping,
-		Logger: s.log,
-		Now:    s.now,
-		Rand:   s.rand,
+		Users:    us,
+		Sessions: sessions,
+		Keys:     keys,
+		Ready:    db.Ping,
+		Logger:   s.log,
+		Now:      s.now,
+		Rand:     s.rand,
 		Settings: httpapi.Settings{
 			CORS: httpapi.CORS{
 				AllowOrigins:                slices.Clone(cfg.Server.Public.CORS.AllowOrigins),
@@ -147,6 +218,7 @@ func build(cfg config.Config, db *store.DB, s settings) (*Hanko, error) {
 			},
 			LogHealth:           cfg.Log.LogHealthAndMetrics,
 			RequireVerification: cfg.Email.RequireVerification,
+			AllowDeletion:       cfg.Account.AllowDeletion,
 			WellKnown:           wellKnown(cfg),
 		},
 	}
@@ -213,6 +285,24 @@ func (h *Hanko) Admin() http.Handler { return h.admin }
 // Users returns the user management API.
 func (h *Hanko) Users() *users.Service { return h.users }
 
+// Sessions returns the session API: issue, verify and revoke sessions.
+func (h *Hanko) Sessions() *session.Manager { return h.sessions }
+
+// Keys returns the signing key set (the JWK set document, rotation).
+func (h *Hanko) Keys() *jwks.Set { return h.keys }
+
+// RequireSession lets requests through to next only with a valid session
+// (an "Authorization: Bearer" token or the session cookie) and answers 401
+// otherwise. next reads the session with SessionFromContext.
+func (h *Hanko) RequireSession(next http.Handler) http.Handler {
+	return h.sessions.RequireSession(next)
+}
+
+// SessionFromContext returns the session that RequireSession verified.
+func SessionFromContext(ctx context.Context) (session.Claims, bool) {
+	return session.FromContext(ctx)
+}
+
 // Config returns the effective configuration (after file, environment and
 // post-processing).
 func (h *Hanko) Config() Config { return h.cfg }
@@ -228,7 +318,9 @@ func (h *Hanko) Migrate(ctx context.Context) error { return h.db.Migrate(ctx) }
 // Ready reports whether the database answers.
 func (h *Hanko) Ready(ctx context.Context) error { return h.db.Ping(ctx) }
 
-// Close releases the database pool (unless it came from WithDB).
+// Close stops the background work and releases the database pool (unless it
+// came from WithDB).
 func (h *Hanko) Close() error {
-	return errors.Join(h.db.Close())
+	h.sessions.Close()
+	return h.db.Close()
 }

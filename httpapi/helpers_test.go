@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/hanko-go/hanko/httpapi"
+	"github.com/hanko-go/hanko/jwks"
+	"github.com/hanko-go/hanko/session"
 	"github.com/hanko-go/hanko/store"
 	"github.com/hanko-go/hanko/users"
 )
@@ -21,9 +23,13 @@ type testAPI struct {
 	public, admin http.Handler
 	db            *store.DB
 	users         *users.Service
+	sessions      *session.Manager
 }
 
 type apiOption func(*users.Config, *httpapi.Deps)
+
+// testSecret is the secrets.keys entry of test APIs.
+const testSecret = "a-test-secret-of-32-characters!!"
 
 func newTestAPI(t testing.TB, opts ...apiOption) *testAPI {
 	t.Helper()
@@ -35,8 +41,18 @@ func newTestAPI(t testing.TB, opts ...apiOption) *testAPI {
 	if err := db.Migrate(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	ucfg := users.Config{Store: db, AllowSignup: true, RequireVerification: true, EmailLimit: 5}
-	deps := httpapi.Deps{Ready: db.Ping, Settings: httpapi.Settings{
+	keys, err := jwks.New(t.Context(), jwks.Config{Store: db, Secrets: []string{testSecret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessions, err := session.New(session.Config{Keys: keys, Store: db, Audience: []string{"localhost"},
+		Cookie: session.Cookie{Name: "hanko", HTTPOnly: true, Secure: true, SameSite: "strict"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sessions.Close)
+	ucfg := users.Config{Store: db, AllowSignup: true, RequireVerification: true, EmailLimit: 5, Sessions: sessions}
+	deps := httpapi.Deps{Ready: db.Ping, Sessions: sessions, Keys: keys, Settings: httpapi.Settings{
 		CORS:                httpapi.CORS{AllowOrigins: []string{"http://localhost:8888", "https://*.example.com"}, ExposeHeaders: []string{"X-Session-Lifetime"}},
 		RequireVerification: true,
 	}}
@@ -48,7 +64,7 @@ func newTestAPI(t testing.TB, opts ...apiOption) *testAPI {
 		t.Fatal(err)
 	}
 	deps.Users = us
-	return &testAPI{public: httpapi.Public(deps), admin: httpapi.Admin(deps), db: db, users: us}
+	return &testAPI{public: httpapi.Public(deps), admin: httpapi.Admin(deps), db: db, users: us, sessions: deps.Sessions}
 }
 
 // do sends one request and returns the recorded response.

@@ -8,13 +8,20 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hanko-go/hanko/session"
 	"github.com/hanko-go/hanko/users"
 )
 
-// Deps is what the HTTP layer serves. Users is required; the rest default
-// as noted.
+// Deps is what the HTTP layer serves. Users, Sessions and Keys are
+// required; the rest default as noted.
 type Deps struct {
-	Users *users.Service
+	Users    *users.Service
+	Sessions *session.Manager
+	// Keys is the signing key set behind GET /.well-known/jwks.json.
+	Keys interface {
+		JSON() []byte
+		ETag() string
+	}
 	// Ready reports whether the service can serve (the database answers);
 	// GET /health/ready answers 503 while it fails. [always ready]
 	Ready func(ctx context.Context) error
@@ -35,6 +42,8 @@ type Settings struct {
 	WellKnown WellKnownConfig
 	// RequireVerification is email.require_verification.
 	RequireVerification bool
+	// AllowDeletion is account.allow_deletion: serve DELETE /user.
+	AllowDeletion bool
 }
 
 // WellKnownConfig is the public configuration the browser SDK reads.
@@ -114,6 +123,15 @@ func Public(d Deps) http.Handler {
 	mux.Handle("GET /.well-known/config", a.h(a.wellKnownConfig))
 	mux.Handle("POST /users", a.h(a.signUp))
 	mux.Handle("POST /user", a.h(a.lookupUser))
+	mux.Handle("GET /.well-known/jwks.json", a.h(a.jwks))
+	mux.Handle("GET /me", a.authed(a.h(a.me)))
+	mux.Handle("GET /users/{id}", a.authed(a.h(a.ownUser)))
+	mux.Handle("POST /logout", a.authed(a.h(a.logout)))
+	mux.Handle("GET /sessions/validate", a.h(a.validateFromRequest))
+	mux.Handle("POST /sessions/validate", a.h(a.validateFromBody))
+	if d.Settings.AllowDeletion {
+		mux.Handle("DELETE /user", a.authed(a.h(a.deleteOwnUser)))
+	}
 	return a.withRequestID(a.accessLog(d.Settings.CORS.handler(jsonMux(mux))))
 }
 
@@ -133,6 +151,9 @@ func Admin(d Deps) http.Handler {
 	mux.Handle("GET /users/{user_id}/emails/{email_id}", a.h(a.adminGetEmail))
 	mux.Handle("DELETE /users/{user_id}/emails/{email_id}", a.h(a.adminDeleteEmail))
 	mux.Handle("POST /users/{user_id}/emails/{email_id}/set_primary", a.h(a.adminSetPrimaryEmail))
+	mux.Handle("GET /users/{id}/sessions", a.h(a.adminListSessions))
+	mux.Handle("DELETE /users/{id}/sessions/{session_id}", a.h(a.adminDeleteSession))
+	mux.Handle("POST /sessions", a.h(a.adminCreateSession))
 	return a.withRequestID(a.accessLog(jsonMux(mux)))
 }
 

@@ -91,8 +91,21 @@ func TestSignUp(t *testing.T) {
 			if res["id"] != res["user_id"] {
 				t.Errorf("id %s != user_id %s", res["id"], res["user_id"])
 			}
-			if c := rec.Result().Cookies(); len(c) != 1 || c[0].Name != "hanko_email_id" || c[0].Value != eid.String() {
-				t.Errorf("cookies %v, want hanko_email_id=%s", c, eid)
+			cookies := map[string]string{}
+			for _, c := range rec.Result().Cookies() {
+				cookies[c.Name] = c.Value
+			}
+			if cookies["hanko_email_id"] != eid.String() {
+				t.Errorf("cookies %v, want hanko_email_id=%s", cookies, eid)
+			}
+			// Without verification the new user is logged in at once.
+			if _, loggedIn := cookies["hanko"]; loggedIn == tt.verify || !tt.verify && rec.Header().Get("X-Session-Lifetime") != "43200" {
+				t.Errorf("verify=%v: session cookie present=%v, lifetime %q", tt.verify, loggedIn, rec.Header().Get("X-Session-Lifetime"))
+			}
+			if !tt.verify {
+				if c, err := api.sessions.Verify(t.Context(), cookies["hanko"]); err != nil || c.Subject != uid {
+					t.Errorf("session cookie does not verify for the new user: %v", err)
+				}
 			}
 			u, err := api.users.Get(t.Context(), uid)
 			if err != nil {

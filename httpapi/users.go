@@ -34,6 +34,12 @@ func (a *api) signUp(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if res.Assigned {
+		// Without required verification the new user is logged in at once.
+		if err := a.issueSession(w, r, res.UserID); err != nil {
+			return err
+		}
+	}
 	// Very old elements read the email ID from this cookie.
 	http.SetCookie(w, &http.Cookie{
 		Name: "hanko_email_id", Value: res.EmailID.String(), Path: "/",

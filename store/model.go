@@ -265,3 +265,16 @@ type OutboxEvent struct {
 	LastError     *string    `bun:"last_error"`
 	CreatedAt     time.Time  `bun:"created_at,notnull"`
 }
+
+// SessionRevocation records that a session was revoked (ours). Instances
+// poll these rows to refuse revoked sessions without asking the database on
+// every request. ExpiresAt is the session's expiry; after it the row is
+// useless and may be swept.
+type SessionRevocation struct {
+	bun.BaseModel `bun:"table:session_revocations"`
+
+	ID        uuid.UUID  `bun:"id,pk"`
+	SessionID uuid.UUID  `bun:"session_id,notnull"`
+	ExpiresAt *time.Time `bun:"expires_at"`
+	CreatedAt time.Time  `bun:"created_at,notnull"`
+}

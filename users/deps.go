@@ -55,3 +55,9 @@ type FullStore interface {
 	CredentialCounter
 	BulkStore
 }
+
+// SessionRevoker ends every session of a user; the session feature
+// implements it. It joins the caller's transaction.
+type SessionRevoker interface {
+	RevokeUser(ctx context.Context, userID uuid.UUID) error
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -33,6 +34,10 @@ type Config struct {
 	EmailMaxLength int
 	// UsernameMinLength and UsernameMaxLength bound usernames [3, 32].
 	UsernameMinLength, UsernameMaxLength int
+
+	// Sessions, when set, revokes a deleted user's sessions in the same
+	// transaction as the deletion.
+	Sessions SessionRevoker
 
 	Now  func() time.Time // [time.Now]
 	Rand io.Reader        // for IDs [crypto/rand.Reader]
@@ -223,6 +228,7 @@ func (s *Service) Create(ctx context.Context, nu NewUser) (User, error) {
 	if len(nu.Emails) == 0 && nu.Username == "" {
 		return User{}, ErrNoIdentifier
 	}
+	nu.Emails = slices.Clone(nu.Emails) // normalised below; the caller's slice stays as it was
 	seen := make(map[string]bool, len(nu.Emails))
 	primaries := 0
 	for i := range nu.Emails {
@@ -325,11 +331,14 @@ func conflictAs(err, with error) error {
 // Delete deletes a user and everything that belongs to it.
 // ErrUserNotFound if there is no such user.
 func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
-	err := s.cfg.Store.DeleteUser(ctx, id)
-	if errors.Is(err, autherr.NotFound) {
-		return ErrUserNotFound
-	}
-	return err
+	return s.cfg.Store.InTx(ctx, func(ctx context.Context) error {
+		if s.cfg.Sessions != nil {
+			if err := s.cfg.Sessions.RevokeUser(ctx, id); err != nil {
+				return err
+			}
+		}
+		return notFoundAs(s.cfg.Store.DeleteUser(ctx, id), ErrUserNotFound)
+	})
 }
 
 // SignUpResult is the outcome of SignUp.

@@ -33,13 +33,7 @@ type cli struct {
 // open builds a Hanko from the config file (a missing default file means
 // defaults) and the environment.
 func (c *cli) open(migrate bool) (*hanko.Hanko, error) {
-	opts := []hanko.Option{hanko.WithEnv(c.env), hanko.WithLogger(c.log)}
-	if _, err := os.Stat(c.configPath); err == nil || c.explicitConfig {
-		opts = append(opts, hanko.WithConfigFile(c.configPath))
-	} else if configMissing(err) {
-		c.log.Warn("no config file found; running with development defaults (see docs/configuration.md)",
-			slog.String("looked_for", c.configPath))
-	}
+	opts := c.options()
 	if migrate {
 		opts = append(opts, hanko.WithAutoMigrate())
 	}
@@ -49,6 +43,18 @@ func (c *cli) open(migrate bool) (*hanko.Hanko, error) {
 	}
 	c.warnDevelopment(h.Config())
 	return h, nil
+}
+
+// options are the configuration options every command shares.
+func (c *cli) options() []hanko.Option {
+	opts := []hanko.Option{hanko.WithEnv(c.env), hanko.WithLogger(c.log)}
+	if _, err := os.Stat(c.configPath); err == nil || c.explicitConfig {
+		opts = append(opts, hanko.WithConfigFile(c.configPath))
+	} else if configMissing(err) {
+		c.log.Warn("no config file found; running with development defaults (see docs/configuration.md)",
+			slog.String("looked_for", c.configPath))
+	}
+	return opts
 }
 
 // warnDevelopment logs, loudly, each development default still in effect.
@@ -139,36 +145,36 @@ func (c *cli) serve(ctx context.Context, which string, migrate bool) error {
 }
 
 // migrate runs "migrate up" or "migrate down [N|all]" (down defaults to 1).
+// It needs only the database, not a working service.
 func (c *cli) migrate(ctx context.Context, dir string, rest []string) error {
-	h, err := c.open(false)
+	steps := 1
+	switch {
+	case dir == "up" && len(rest) > 0:
+		return usageError{"migrate up takes no argument"}
+	case dir == "down" && len(rest) == 1 && rest[0] == "all":
+		steps = 0
+	case dir == "down" && len(rest) == 1:
+		var err error
+		if steps, err = strconv.Atoi(rest[0]); err != nil || steps < 1 {
+			return usageError{"migrate down takes a positive number of steps or all"}
+		}
+	case dir != "up" && dir != "down":
+		return usageError{"migrate takes up or down"}
+	}
+	db, _, err := hanko.OpenStore(c.options()...)
 	if err != nil {
 		return err
 	}
-	defer h.Close()
-	switch dir {
-	case "up":
-		if len(rest) > 0 {
-			return usageError{"migrate up takes no argument"}
-		}
-		if err := h.Migrate(ctx); err != nil {
-			return err
-		}
-	case "down":
-		steps := 1
-		if len(rest) == 1 {
-			if rest[0] == "all" {
-				steps = 0
-			} else if steps, err = strconv.Atoi(rest[0]); err != nil || steps < 1 {
-				return usageError{"migrate down takes a positive number of steps or all"}
-			}
-		}
-		if err := h.Store().MigrateDown(ctx, steps); err != nil {
-			return err
-		}
-	default:
-		return usageError{"migrate takes up or down"}
+	defer db.Close()
+	if dir == "up" {
+		err = db.Migrate(ctx)
+	} else {
+		err = db.MigrateDown(ctx, steps)
 	}
-	applied, pending, err := h.Store().MigrationStatus(ctx)
+	if err != nil {
+		return err
+	}
+	applied, pending, err := db.MigrationStatus(ctx)
 	if err != nil {
 		return err
 	}

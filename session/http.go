@@ -1,0 +1,109 @@
+package session
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// Cookie is the session cookie's configuration (session.cookie.*).
+type Cookie struct {
+	Name     string // [hanko]
+	Domain   string // host-only when empty
+	HTTPOnly bool
+	SameSite string // strict, lax or none; anything else leaves the browser's default
+	Secure   bool
+}
+
+// WriteToken hands an issued session to the client as the reference does:
+// X-Session-Lifetime (seconds) always, then either X-Auth-Token (with
+// session.enable_auth_token_header) or the session cookie, never both.
+func (m *Manager) WriteToken(w http.ResponseWriter, t Token) {
+	// Counted from issuance, so a fresh session reports exactly the
+	// configured lifespan, as the reference does.
+	lifetime := max(int(t.ExpiresAt.Sub(t.Claims.IssuedAt).Seconds()), 0)
+	w.Header().Set("X-Session-Lifetime", strconv.Itoa(lifetime))
+	if m.cfg.AuthTokenHeader {
+		w.Header().Set("X-Auth-Token", t.Value)
+		return
+	}
+	http.SetCookie(w, m.cookie(t.Value, lifetime))
+}
+
+// ClearToken expires the session cookie in the client.
+func (m *Manager) ClearToken(w http.ResponseWriter) {
+	http.SetCookie(w, m.cookie("", -1))
+}
+
+func (m *Manager) cookie(value string, maxAge int) *http.Cookie {
+	c := &http.Cookie{
+		Name: m.cfg.Cookie.Name, Value: value, Path: "/", Domain: m.cfg.Cookie.Domain,
+		HttpOnly: m.cfg.Cookie.HTTPOnly, Secure: m.cfg.Cookie.Secure, MaxAge: maxAge,
+	}
+	switch strings.ToLower(m.cfg.Cookie.SameSite) {
+	case "strict":
+		c.SameSite = http.SameSiteStrictMode
+	case "lax":
+		c.SameSite = http.SameSiteLaxMode
+	case "none":
+		c.SameSite = http.SameSiteNoneMode
+	default:
+		c.SameSite = http.SameSiteDefaultMode
+	}
+	return c
+}
+
+// TokenFromRequest returns the session token of a request: from
+// "Authorization: Bearer", else from the session cookie; "" when neither.
+func (m *Manager) TokenFromRequest(r *http.Request) string {
+	if h := r.Header.Get("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	if c, err := r.Cookie(m.cfg.Cookie.Name); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
+type claimsKey struct{}
+
+// NewContext returns ctx carrying a verified session's claims.
+func NewContext(ctx context.Context, c Claims) context.Context {
+	return context.WithValue(ctx, claimsKey{}, c)
+}
+
+// FromContext returns the claims RequireSession verified for the request.
+func FromContext(ctx context.Context) (Claims, bool) {
+	c, ok := ctx.Value(claimsKey{}).(Claims)
+	return c, ok
+}
+
+// RequireSession lets a request through only with a valid session token
+// (Bearer header or cookie), putting its claims in the request context
+// (FromContext). Otherwise it answers 401 with Hanko's error body and does
+// not call next.
+func (m *Manager) RequireSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok := m.TokenFromRequest(r)
+		if tok == "" {
+			unauthorized(w)
+			return
+		}
+		c, err := m.Verify(r.Context(), tok)
+		if err != nil {
+			unauthorized(w)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), c)))
+	})
+}
+
+const unauthorizedBody = `{"code":401,"message":"Unauthorized"}` + "\n"
+
+func unauthorized(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	w.WriteHeader(http.StatusUnauthorized)
+	io.WriteString(w, unauthorizedBody)
+}
