@@ -9,8 +9,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hanko-go/hanko"
+	"github.com/hanko-go/hanko/session"
+	"github.com/hanko-go/hanko/users"
 )
 
 // newHanko builds a Hanko on a fresh SQLite file.
@@ -187,5 +190,64 @@ func TestLoggerGetsAccessLogAndWarnings(t *testing.T) {
 	}
 	if strings.Contains(out, "secret-person") {
 		t.Errorf("request bodies must not be logged:\n%s", out)
+	}
+}
+
+func TestTokenFromOneInstanceVerifiesInAnother(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "shared.db")
+	a := newHanko(t, hanko.WithDatabase("sqlite", path))
+	b := newHanko(t, hanko.WithDatabase("sqlite", path))
+	if a.Keys().Signer().ID != b.Keys().Signer().ID {
+		t.Fatal("two instances on one database made different signing keys")
+	}
+	u, err := a.Users().Create(t.Context(), users.NewUser{Emails: []users.NewEmail{{Address: "ada@example.com", Primary: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := a.Sessions().Issue(t.Context(), u.ID, session.Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := b.Sessions().Verify(t.Context(), tok.Value); err != nil || c.Subject != u.ID {
+		t.Fatalf("b rejects a's token: %v", err)
+	}
+	// A host route protected by b's middleware.
+	protected := b.RequireSession(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, _ := hanko.SessionFromContext(r.Context())
+		w.Write([]byte(c.Subject.String()))
+	}))
+	req := httptest.NewRequest("GET", "/private", nil)
+	req.AddCookie(&http.Cookie{Name: "hanko", Value: tok.Value})
+	rec := httptest.NewRecorder()
+	protected.ServeHTTP(rec, req)
+	if rec.Code != 200 || rec.Body.String() != u.ID.String() {
+		t.Fatalf("protected route: %d %s", rec.Code, rec.Body)
+	}
+	// Logging out on a is refused on b too (within the revocation feed's poll).
+	rec = httptest.NewRecorder()
+	lreq := httptest.NewRequest("POST", "/logout", nil)
+	lreq.Header.Set("Authorization", "Bearer "+tok.Value)
+	a.ServeHTTP(rec, lreq)
+	if rec.Code != 204 {
+		t.Fatalf("logout on a: %d", rec.Code)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, err := b.Sessions().Verify(t.Context(), tok.Value); err != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("b still accepts the token 5 s after logout on a")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestSchemaMustBeCurrent(t *testing.T) {
+	t.Parallel()
+	_, err := hanko.New(hanko.WithDatabase("sqlite", filepath.Join(t.TempDir(), "empty.db")))
+	if err == nil || !strings.Contains(err.Error(), "migrate up") {
+		t.Fatalf("New on an unmigrated database: %v", err)
 	}
 }

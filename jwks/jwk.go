@@ -104,3 +104,13 @@ func parsePrivateJWK(rand io.Reader, data []byte) (Key, error) {
 func publicJWK(k Key) jose.JSONWebKey {
 	return jose.JSONWebKey{Key: k.Public, KeyID: k.ID, Algorithm: k.Algorithm, Use: useSig}
 }
+
+// Generate makes a new key pair for alg (ES256, RS256 with rsaBits, or
+// EdDSA) with a random uuid kid, and returns it with its private JWK as
+// JSON. It stores nothing; the CLI's "jwk create" prints the JSON.
+func Generate(rand io.Reader, alg string, rsaBits int) (Key, []byte, error) {
+	if rsaBits == 0 {
+		rsaBits = DefaultRSABits
+	}
+	return generate(rand, alg, rsaBits)
+}

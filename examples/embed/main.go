@@ -5,6 +5,8 @@
 //	go run ./examples/embed
 //	curl -X POST localhost:8080/auth/users -d '{"email":"ada@example.com"}'
 //	curl 'localhost:8081/users?email=ada'
+//	curl -X POST localhost:8081/sessions -d '{"user_id":"<id>"}'   # a token
+//	curl -H 'Authorization: Bearer <token>' localhost:8080/private
 package main
 
 import (
@@ -71,5 +73,11 @@ func newApp(h *hanko.Hanko) http.Handler {
 		fmt.Fprintln(w, "Welcome to the example app. The authentication API lives under /auth.")
 	})
 	mux.Handle("/auth/", http.StripPrefix("/auth", h))
+	// A page only logged-in users see: the session cookie (or a Bearer
+	// token) is verified by hanko; the handler reads who it is.
+	mux.Handle("GET /private", h.RequireSession(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := hanko.SessionFromContext(r.Context())
+		fmt.Fprintf(w, "Hello, user %s.\n", s.Subject)
+	})))
 	return mux
 }

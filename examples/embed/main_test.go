@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -8,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/hanko-go/hanko"
+	"github.com/hanko-go/hanko/session"
+	"github.com/hanko-go/hanko/users"
 )
 
 func TestAppServesItsRoutesAndTheAuthAPI(t *testing.T) {
@@ -29,4 +32,29 @@ func TestAppServesItsRoutesAndTheAuthAPI(t *testing.T) {
 		t.Fatalf("POST /auth/users: %v %v", res, err)
 	}
 	res.Body.Close()
+
+	res, err = http.Get(srv.URL + "/private")
+	if err != nil || res.StatusCode != 401 {
+		t.Fatalf("GET /private without a session: %v %v", res, err)
+	}
+	res.Body.Close()
+	u, err := h.Users().Create(t.Context(), users.NewUser{Emails: []users.NewEmail{{Address: "bob@example.com", Primary: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := h.Sessions().Issue(t.Context(), u.ID, session.Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", srv.URL+"/private", nil)
+	req.Header.Set("Authorization", "Bearer "+tok.Value)
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), u.ID.String()) {
+		t.Fatalf("GET /private with a session: %d %s", res.StatusCode, body)
+	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -15,8 +16,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/hanko-go/hanko"
 	"github.com/hanko-go/hanko/config"
+	"github.com/hanko-go/hanko/jwks"
+	"github.com/hanko-go/hanko/session"
 )
 
 // cli holds what every command shares.
@@ -231,6 +235,51 @@ func (c *cli) exportUsers(ctx context.Context, path string) (err error) {
 		fmt.Fprintf(report, " (%d users without an email address skipped: the import format cannot hold them)", res.Skipped)
 	}
 	fmt.Fprintln(report)
+	return nil
+}
+
+// createJWT issues a session (with its server-side row) for a user and
+// prints the token, for scripts and tests against a running service.
+func (c *cli) createJWT(ctx context.Context, userID string) error {
+	uid, err := uuid.Parse(userID)
+	if err != nil {
+		return usageError{"jwt create takes a user ID (a uuid)"}
+	}
+	h, err := c.open(false)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	if _, err := h.Users().Get(ctx, uid); err != nil {
+		return fmt.Errorf("user %s: %w", uid, err)
+	}
+	tok, err := h.Sessions().Issue(ctx, uid, session.Meta{UserAgent: "hanko cli"})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(c.stdout, tok.Value)
+	return nil
+}
+
+// createJWK prints a new private signing key of the configured algorithm as
+// a JWK. It stores nothing.
+func (c *cli) createJWK() error {
+	cfg := hanko.DefaultConfig()
+	if _, err := os.Stat(c.configPath); err == nil || c.explicitConfig {
+		loaded, err := config.Load(c.configPath)
+		if err != nil {
+			return err
+		}
+		cfg = loaded
+	}
+	if err := cfg.ApplyEnv(c.env); err != nil {
+		return err
+	}
+	_, data, err := jwks.Generate(rand.Reader, cfg.Secrets.Algorithm, cfg.Secrets.RSAKeySize)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(c.stdout, string(data))
 	return nil
 }
 

@@ -5,6 +5,8 @@
 //	server migrate up|down [N|all]     change the database schema
 //	server user import -i FILE         import users (Hanko's import format)
 //	server user export -o FILE         export users ("-" for stdout)
+//	server jwt create USER_ID          issue a session token for a user
+//	server jwk create                  print a new private signing key (JWK)
 //	server version                     print the version
 //
 // Every command takes --config FILE (default ./config/config.yaml, which may
@@ -52,6 +54,8 @@ const usage = `usage:
   server migrate up|down [N|all] [--config FILE]
   server user import -i FILE [--config FILE]
   server user export -o FILE [--config FILE]
+  server jwt create USER_ID [--config FILE]
+  server jwk create [--config FILE]
   server version`
 
 // env is how the CLI reads the environment (os.LookupEnv in main).
@@ -116,6 +120,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup en
 			return cli.exportUsers(ctx, *output)
 		}
 		return usageError{"user takes import or export"}
+	case "jwt":
+		if len(pos) != 2 || pos[0] != "create" {
+			return usageError{"jwt takes: create USER_ID"}
+		}
+		return cli.createJWT(ctx, pos[1])
+	case "jwk":
+		if len(pos) != 1 || pos[0] != "create" {
+			return usageError{"jwk takes: create"}
+		}
+		return cli.createJWK()
 	case "version":
 		fmt.Fprintln(stdout, version())
 		return nil
