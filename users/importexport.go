@@ -60,11 +60,9 @@ type ImportError struct {
 
 func (e *ImportError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "import refused, nothing written: %d invalid entr", len(e.Problems)+e.Omitted)
-	if len(e.Problems)+e.Omitted == 1 {
-		b.WriteString("y")
-	} else {
-		b.WriteString("ies")
+	fmt.Fprintf(&b, "import refused, nothing written: %d problem", len(e.Problems)+e.Omitted)
+	if len(e.Problems)+e.Omitted != 1 {
+		b.WriteString("s")
 	}
 	for _, p := range e.Problems {
 		if p.Index < 0 {
@@ -111,7 +109,12 @@ func (s *Service) Import(ctx context.Context, r io.Reader) (ImportResult, error)
 	dec.DisallowUnknownFields()
 	problems := &ImportError{}
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
-		if err == nil {
+		switch {
+		case src.err != nil:
+			return ImportResult{}, fmt.Errorf("users: import: read: %w", src.err)
+		case err == io.EOF:
+			err = errors.New("the file is empty; it must be a JSON array of users")
+		case err == nil:
 			err = errors.New("the file must be a JSON array of users")
 		}
 		problems.add(-1, "%v", err)
@@ -145,10 +148,16 @@ func (s *Service) Import(ctx context.Context, r io.Reader) (ImportResult, error)
 			}
 		}
 		if _, err := dec.Token(); err != nil {
+			if src.err != nil {
+				return fmt.Errorf("users: import: read: %w", src.err)
+			}
 			problems.add(-1, "malformed JSON at the end of the array: %v", err)
 			return problems
 		}
 		if _, err := dec.Token(); err != io.EOF {
+			if src.err != nil {
+				return fmt.Errorf("users: import: read: %w", src.err)
+			}
 			problems.add(-1, "unexpected data after the array")
 			return problems
 		}
