@@ -22,6 +22,7 @@ type Store interface {
 	GetSession(ctx context.Context, id uuid.UUID) (store.Session, error)
 	ListSessions(ctx context.Context, userID uuid.UUID, now time.Time) ([]store.Session, error)
 	ListAllSessions(ctx context.Context, userID uuid.UUID) ([]store.Session, error)
+	ExcessSessions(ctx context.Context, userID uuid.UUID, now time.Time, keep int) ([]uuid.UUID, error)
 	TouchSession(ctx context.Context, id uuid.UUID, now time.Time) error
 	DeleteSessions(ctx context.Context, ids []uuid.UUID) ([]store.Session, error)
 }

@@ -47,7 +47,9 @@ type header struct {
 	Typ string `json:"typ,omitempty"`
 }
 
-var b64 = base64.RawURLEncoding
+// b64 is strict: the unused low bits of the last character must be zero,
+// so that no two encodings decode to the same signature (JWS malleability).
+var b64 = base64.RawURLEncoding.Strict()
 
 // maxTokenLength bounds what Verify will look at; real tokens are well under
 // 2 KiB.
@@ -97,6 +99,15 @@ func split(token string) (parsed, error) {
 	var p parsed
 	if len(token) > maxTokenLength {
 		return p, errMalformed
+	}
+	// Only the base64url alphabet and the dots (RFC 7515 §7.1): the decoder
+	// would skip CR and LF, letting altered tokens verify.
+	for i := 0; i < len(token); i++ {
+		switch c := token[i]; {
+		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '-', c == '_', c == '.':
+		default:
+			return p, errMalformed
+		}
 	}
 	raw := []byte(token)
 	i := bytes.IndexByte(raw, '.')

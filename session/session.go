@@ -154,7 +154,7 @@ func (m *Manager) Issue(ctx context.Context, userID uuid.UUID, meta Meta) (Token
 	}
 	exp := now.Add(m.cfg.Lifespan).Truncate(time.Second)
 	c := Claims{Subject: userID, SessionID: sid, IssuedAt: now.Truncate(time.Second), ExpiresAt: exp, Audience: m.cfg.Audience, Issuer: m.cfg.Issuer}
-	var evicted []store.Session
+	var evicted []store.SessionRevocation
 	err = m.cfg.Store.InTx(ctx, func(ctx context.Context) error {
 		e, err := m.cfg.Store.GetPrimaryEmailOf(ctx, userID)
 		switch {
@@ -169,18 +169,11 @@ func (m *Manager) Issue(ctx context.Context, userID uuid.UUID, meta Meta) (Token
 		}); err != nil {
 			return err
 		}
-		active, err := m.cfg.Store.ListSessions(ctx, userID, now)
-		if err != nil {
+		excess, err := m.cfg.Store.ExcessSessions(ctx, userID, now, m.cfg.Limit)
+		if err != nil || len(excess) == 0 {
 			return err
 		}
-		if len(active) <= m.cfg.Limit {
-			return nil
-		}
-		ids := make([]uuid.UUID, 0, len(active)-m.cfg.Limit)
-		for _, s := range active[m.cfg.Limit:] { // newest first: these are the oldest
-			ids = append(ids, s.ID)
-		}
-		evicted, err = m.revokeInTx(ctx, ids, now)
+		evicted, err = m.revokeInTx(ctx, excess, now)
 		return err
 	})
 	if err != nil {
@@ -293,7 +286,7 @@ func (m *Manager) Sessions(ctx context.Context, userID uuid.UUID) ([]store.Sessi
 // refused from now on, here at once and on other instances within
 // RevocationPoll. ErrSessionNotFound when the user has no such session.
 func (m *Manager) Revoke(ctx context.Context, userID, sessionID uuid.UUID) error {
-	var gone []store.Session
+	var gone []store.SessionRevocation
 	err := m.cfg.Store.InTx(ctx, func(ctx context.Context) error {
 		s, err := m.cfg.Store.GetSession(ctx, sessionID)
 		if errors.Is(err, autherr.NotFound) || err == nil && s.UserID != userID {
@@ -315,7 +308,7 @@ func (m *Manager) Revoke(ctx context.Context, userID, sessionID uuid.UUID) error
 // RevokeUser ends every session of a user. It joins the caller's
 // transaction (for a user deletion that must revoke first).
 func (m *Manager) RevokeUser(ctx context.Context, userID uuid.UUID) error {
-	var gone []store.Session
+	var gone []store.SessionRevocation
 	err := m.cfg.Store.InTx(ctx, func(ctx context.Context) error {
 		all, err := m.cfg.Store.ListAllSessions(ctx, userID)
 		if err != nil {
@@ -337,11 +330,12 @@ func (m *Manager) RevokeUser(ctx context.Context, userID uuid.UUID) error {
 	return nil
 }
 
-// revokeInTx deletes sessions and records their revocation in the feed.
-func (m *Manager) revokeInTx(ctx context.Context, ids []uuid.UUID, now time.Time) ([]store.Session, error) {
+// revokeInTx deletes sessions and records their revocation in the feed,
+// returning the records for markRevoked.
+func (m *Manager) revokeInTx(ctx context.Context, ids []uuid.UUID, now time.Time) ([]store.SessionRevocation, error) {
 	gone, err := m.cfg.Store.DeleteSessions(ctx, ids)
 	if err != nil || len(gone) == 0 {
-		return gone, err
+		return nil, err
 	}
 	rs := make([]store.SessionRevocation, len(gone))
 	for i, s := range gone {
@@ -351,21 +345,23 @@ func (m *Manager) revokeInTx(ctx context.Context, ids []uuid.UUID, now time.Time
 		}
 		rs[i] = store.SessionRevocation{ID: id, SessionID: s.ID, ExpiresAt: s.ExpiresAt, CreatedAt: now}
 	}
-	return gone, m.cfg.Store.CreateSessionRevocations(ctx, rs)
+	return rs, m.cfg.Store.CreateSessionRevocations(ctx, rs)
 }
 
-func (m *Manager) markRevoked(ss []store.Session) {
-	if len(ss) == 0 {
+// markRevoked refuses the given sessions from now on, until their expiry
+// (or the longest a session can live, when a row has none).
+func (m *Manager) markRevoked(rs []store.SessionRevocation) {
+	if len(rs) == 0 {
 		return
 	}
 	far := m.cfg.Now().Add(m.cfg.Lifespan)
 	m.mu.Lock()
-	for _, s := range ss {
+	for _, r := range rs {
 		exp := far
-		if s.ExpiresAt != nil {
-			exp = *s.ExpiresAt
+		if r.ExpiresAt != nil {
+			exp = *r.ExpiresAt
 		}
-		m.revoked[s.ID] = exp
+		m.revoked[r.SessionID] = exp
 	}
 	m.mu.Unlock()
 }
@@ -411,19 +407,7 @@ func (m *Manager) pollRevocations(ctx context.Context, since time.Time) error {
 	if err != nil {
 		return fmt.Errorf("session: revocation feed: %w", err)
 	}
-	if len(rs) == 0 {
-		return nil
-	}
-	far := m.cfg.Now().Add(m.cfg.Lifespan)
-	m.mu.Lock()
-	for _, r := range rs {
-		exp := far
-		if r.ExpiresAt != nil {
-			exp = *r.ExpiresAt
-		}
-		m.revoked[r.SessionID] = exp
-	}
-	m.mu.Unlock()
+	m.markRevoked(rs)
 	return nil
 }
 

@@ -93,3 +93,17 @@ func (s *DB) GetPrimaryEmailOf(ctx context.Context, userID uuid.UUID) (Email, er
 		Where("p.user_id = ?", userID).Scan(ctx)
 	return e, mapErr(err)
 }
+
+// ExcessSessions returns the IDs of a user's active sessions beyond the
+// newest keep, oldest last: the ones a per-user limit evicts. It reads only
+// those rows, so the common case (under the limit) returns nothing cheaply.
+func (s *DB) ExcessSessions(ctx context.Context, userID uuid.UUID, now time.Time, keep int) ([]uuid.UUID, error) {
+	var ids []uuid.UUID
+	err := s.idb(ctx).NewSelect().Model((*Session)(nil)).Column("id").
+		Where("user_id = ?", userID).
+		Where("expires_at IS NULL OR expires_at > ?", now).
+		Order("created_at DESC", "id DESC").
+		Offset(int64(keep)).Limit(1<<20).
+		Scan(ctx, &ids)
+	return ids, mapErr(err)
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/hanko-go/hanko/jwks"
+	"github.com/hanko-go/hanko/session"
 	"github.com/hanko-go/hanko/store"
 	"github.com/hanko-go/hanko/users"
 )
@@ -20,6 +21,7 @@ import (
 type Store interface {
 	users.FullStore
 	jwks.Store
+	session.FullStore
 
 	Ping(ctx context.Context) error
 	Migrate(ctx context.Context) error
@@ -60,6 +62,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"MigrateTwiceIsNoop", testMigrateTwiceIsNoop},
 		{"MigrateDownAndUp", testMigrateDownAndUp},
 		{"JWKs", testJWKs},
+		{"Sessions", testSessions},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
