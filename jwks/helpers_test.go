@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -121,11 +120,6 @@ func openSQLite(tb testing.TB, file string) *store.DB {
 		tb.Fatalf("Migrate: %v", err)
 	}
 	return db
-}
-
-func newSQLite(tb testing.TB) *store.DB {
-	tb.Helper()
-	return openSQLite(tb, filepath.Join(tb.TempDir(), "hanko.db"))
 }
 
 // mustNew calls jwks.New and fails the test on an error.

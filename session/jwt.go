@@ -2,10 +2,12 @@ package session
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -161,3 +163,56 @@ func decodeClaims(payload []byte) (Claims, error) {
 		IssuedAt: time.Unix(w.IssuedAt, 0).UTC(), ExpiresAt: time.Unix(w.ExpiresAt, 0).UTC(),
 	}, nil
 }
+
+// rules are the claim checks of a verifier.
+type rules struct {
+	audience []string // one must be in aud; empty accepts any
+	issuer   string   // must equal iss when set
+}
+
+// verifyToken checks a token against the key lookup finds for its kid: a
+// well-formed compact JWS, signed with the algorithm the key is for (never
+// "none"), not expired, not issued in the future beyond clockSkew, and
+// within r. A lookup error (the key store failed) is returned as is; every
+// other failure is ErrInvalidToken.
+func verifyToken(ctx context.Context, token string, now time.Time, r rules,
+	lookup func(ctx context.Context, kid string) (jwks.Key, bool, error)) (Claims, error) {
+	p, err := split(token)
+	if err != nil || p.header.Kid == "" {
+		return Claims{}, ErrInvalidToken
+	}
+	k, ok, err := lookup(ctx, p.header.Kid)
+	if err != nil {
+		return Claims{}, err
+	}
+	if !ok || p.header.Alg != k.Algorithm || !k.Verify(p.signingInput, p.signature) {
+		return Claims{}, ErrInvalidToken
+	}
+	c, err := decodeClaims(p.payload)
+	if err != nil {
+		return Claims{}, ErrInvalidToken
+	}
+	if !now.Before(c.ExpiresAt) || c.IssuedAt.After(now.Add(clockSkew)) {
+		return Claims{}, ErrInvalidToken
+	}
+	if !r.audienceOK(c.Audience) || r.issuer != "" && c.Issuer != r.issuer {
+		return Claims{}, ErrInvalidToken
+	}
+	return c, nil
+}
+
+func (r rules) audienceOK(aud []string) bool {
+	if len(r.audience) == 0 {
+		return true
+	}
+	for _, a := range aud {
+		if slices.Contains(r.audience, a) {
+			return true
+		}
+	}
+	return false
+}
+
+// clockSkew is how far in the future a token's iat may be (another
+// instance's clock).
+const clockSkew = time.Minute

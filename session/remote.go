@@ -250,44 +250,7 @@ func (v *RemoteVerifier) Verify(ctx context.Context, token string) (Claims, erro
 }
 
 func (v *RemoteVerifier) verify(ctx context.Context, token string, now time.Time) (Claims, error) {
-	p, err := split(token)
-	if err != nil || p.header.Kid == "" {
-		return Claims{}, ErrInvalidToken
-	}
-	k, ok, err := v.lookup(ctx, p.header.Kid)
-	if err != nil {
-		return Claims{}, err
-	}
-	if !ok || p.header.Alg != k.Algorithm || !k.Verify(p.signingInput, p.signature) {
-		return Claims{}, ErrInvalidToken
-	}
-	c, err := decodeClaims(p.payload)
-	if err != nil {
-		return Claims{}, ErrInvalidToken
-	}
-	if !now.Before(c.ExpiresAt) || c.IssuedAt.After(now.Add(clockSkew)) {
-		return Claims{}, ErrInvalidToken
-	}
-	if !v.audienceOK(c.Audience) || v.issuer != "" && c.Issuer != v.issuer {
-		return Claims{}, ErrInvalidToken
-	}
-	return c, nil
-}
-
-// audienceOK reports whether the token names one of the configured
-// audiences; without WithAudience every token passes.
-func (v *RemoteVerifier) audienceOK(aud []string) bool {
-	if len(v.audience) == 0 {
-		return true
-	}
-	for _, a := range aud {
-		for _, want := range v.audience {
-			if a == want {
-				return true
-			}
-		}
-	}
-	return false
+	return verifyToken(ctx, token, now, rules{audience: v.audience, issuer: v.issuer}, v.lookup)
 }
 
 // lookup returns the key with the given kid, fetching the set when the kid

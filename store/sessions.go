@@ -46,14 +46,14 @@ func (s *DB) DeleteSessions(ctx context.Context, ids []uuid.UUID) ([]Session, er
 		return nil, nil
 	}
 	var gone []Session
-	err := s.idb(ctx).NewSelect().Model(&gone).Where("id IN (?)", bun.In(ids)).Scan(ctx)
+	err := s.idb(ctx).NewSelect().Model(&gone).Where("id IN (?)", bun.List(ids)).Scan(ctx)
 	if err != nil {
 		return nil, mapErr(err)
 	}
 	if len(gone) == 0 {
 		return nil, nil
 	}
-	_, err = s.idb(ctx).NewDelete().Model((*Session)(nil)).Where("id IN (?)", bun.In(ids)).Exec(ctx)
+	_, err = s.idb(ctx).NewDelete().Model((*Session)(nil)).Where("id IN (?)", bun.List(ids)).Exec(ctx)
 	return gone, mapErr(err)
 }
 

@@ -66,7 +66,7 @@ type UserQuery struct {
 func (s *DB) ListUsers(ctx context.Context, q UserQuery) ([]User, int, error) {
 	filter := func(sel *bun.SelectQuery) *bun.SelectQuery {
 		if len(q.IDs) > 0 {
-			sel = sel.Where("u.id IN (?)", bun.In(q.IDs))
+			sel = sel.Where("u.id IN (?)", bun.List(q.IDs))
 		}
 		if q.Email != "" {
 			sel = sel.Where("u.id IN (SELECT e.user_id FROM emails AS e WHERE e.address LIKE ? ESCAPE '!')", likePattern(q.Email))
@@ -165,7 +165,7 @@ func (s *DB) ExistingEmailAddresses(ctx context.Context, addresses []string) ([]
 		err = s.idb(ctx).NewRaw(pgExisting("emails", "address", "varchar"), pgdialect.Array(addresses)).Scan(ctx, &out)
 	} else {
 		err = s.idb(ctx).NewSelect().Model((*Email)(nil)).Column("address").
-			Where("address IN (?)", bun.In(addresses)).Scan(ctx, &out)
+			Where("address IN (?)", bun.List(addresses)).Scan(ctx, &out)
 	}
 	return out, mapErr(err)
 }
@@ -181,7 +181,7 @@ func (s *DB) ExistingUserIDs(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID,
 		err = s.idb(ctx).NewRaw(pgExisting("users", "id", "uuid"), pgdialect.Array(ids)).Scan(ctx, &out)
 	} else {
 		err = s.idb(ctx).NewSelect().Model((*User)(nil)).Column("id").
-			Where("id IN (?)", bun.In(ids)).Scan(ctx, &out)
+			Where("id IN (?)", bun.List(ids)).Scan(ctx, &out)
 	}
 	return out, mapErr(err)
 }

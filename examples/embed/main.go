@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/hanko-go/hanko"
+	"github.com/hanko-go/hanko/session"
 )
 
 func main() {
@@ -45,7 +46,14 @@ func run(log *slog.Logger) error {
 	}
 	defer h.Close()
 
-	app := newApp(h)
+	// A second service that knows only the public JWK set would verify
+	// tokens like this; here the app does it for /api/whoami.
+	remote, err := session.NewRemoteVerifier("http://127.0.0.1:8080/auth/.well-known/jwks.json",
+		session.WithAudience(h.Config().Session.Audience...))
+	if err != nil {
+		return err
+	}
+	app := newApp(h, remote)
 	public := &http.Server{Addr: "127.0.0.1:8080", Handler: app, ReadHeaderTimeout: 10 * time.Second}
 	admin := &http.Server{Addr: "127.0.0.1:8081", Handler: h.Admin(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 2)
@@ -67,7 +75,10 @@ func run(log *slog.Logger) error {
 }
 
 // newApp is the host application: its own pages, with hanko under /auth.
-func newApp(h *hanko.Hanko) http.Handler {
+// /private is checked by hanko itself (revocations included); /api/whoami
+// by a RemoteVerifier, as a separate service that has only the JWKS URL
+// would check it.
+func newApp(h *hanko.Hanko, remote *session.RemoteVerifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "Welcome to the example app. The authentication API lives under /auth.")
@@ -78,6 +89,10 @@ func newApp(h *hanko.Hanko) http.Handler {
 	mux.Handle("GET /private", h.RequireSession(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, _ := hanko.SessionFromContext(r.Context())
 		fmt.Fprintf(w, "Hello, user %s.\n", s.Subject)
+	})))
+	mux.Handle("GET /api/whoami", remote.RequireSession(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := session.FromContext(r.Context())
+		fmt.Fprintf(w, "{\"user_id\":%q}\n", s.Subject)
 	})))
 	return mux
 }

@@ -19,8 +19,15 @@ func TestAppServesItsRoutesAndTheAuthAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer h.Close()
-	srv := httptest.NewServer(newApp(h))
+	// The remote verifier fetches the key set from the app itself.
+	var app http.Handler
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { app.ServeHTTP(w, r) }))
 	defer srv.Close()
+	remote, err := session.NewRemoteVerifier(srv.URL+"/auth/.well-known/jwks.json", session.WithAudience(h.Config().Session.Audience...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	app = newApp(h, remote)
 
 	res, err := http.Get(srv.URL + "/")
 	if err != nil || res.StatusCode != 200 {
@@ -56,5 +63,18 @@ func TestAppServesItsRoutesAndTheAuthAPI(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != 200 || !strings.Contains(string(body), u.ID.String()) {
 		t.Fatalf("GET /private with a session: %d %s", res.StatusCode, body)
+	}
+	for token, want := range map[string]int{tok.Value: 200, "forged": 401} {
+		req, _ = http.NewRequest("GET", srv.URL+"/api/whoami", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err = http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ = io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != want || want == 200 && !strings.Contains(string(body), u.ID.String()) {
+			t.Fatalf("GET /api/whoami (%d wanted): %d %s", want, res.StatusCode, body)
+		}
 	}
 }
