@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/hanko-go/hanko"
+	"github.com/hanko-go/hanko/session"
 	"github.com/hanko-go/hanko/users"
 )
 
@@ -85,4 +86,54 @@ func ExampleHanko_Admin() {
 	// Output:
 	// 200
 	// 200 1
+}
+
+// ExampleHanko_RequireSession protects a host route: only requests with a
+// valid session (Bearer token or cookie) reach it.
+func ExampleHanko_RequireSession() {
+	dir, _ := os.MkdirTemp("", "hanko-example")
+	defer os.RemoveAll(dir)
+
+	h, err := hanko.New(hanko.WithDatabase("sqlite", filepath.Join(dir, "hanko.db")), hanko.WithAutoMigrate())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer h.Close()
+
+	account := h.RequireSession(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := hanko.SessionFromContext(r.Context())
+		fmt.Fprintln(w, "hello", s.Email.Address)
+	}))
+
+	ctx := context.Background()
+	u, err := h.Users().Create(ctx, users.NewUser{Emails: []users.NewEmail{{Address: "ada@example.com", Primary: true}}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	tok, err := h.Sessions().Issue(ctx, u.ID, session.Meta{UserAgent: "example"})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	rec := httptest.NewRecorder()
+	account.ServeHTTP(rec, httptest.NewRequest("GET", "/account", nil))
+	fmt.Println(rec.Code)
+
+	req := httptest.NewRequest("GET", "/account", nil)
+	req.Header.Set("Authorization", "Bearer "+tok.Value)
+	rec = httptest.NewRecorder()
+	account.ServeHTTP(rec, req)
+	fmt.Print(rec.Code, " ", rec.Body.String())
+
+	// After logout (revocation) the token is refused.
+	if err := h.Sessions().Revoke(ctx, u.ID, tok.Claims.SessionID); err != nil {
+		log.Fatal(err)
+	}
+	rec = httptest.NewRecorder()
+	account.ServeHTTP(rec, req)
+	fmt.Println(rec.Code)
+	// Output:
+	// 401
+	// 200 hello ada@example.com
+	// 401
 }
