@@ -49,17 +49,12 @@ type Hanko struct {
 // problem in one error, connects to the database and, with WithAutoMigrate,
 // migrates it.
 func New(opts ...Option) (*Hanko, error) {
-	s := newSettings(opts)
-	cfg, err := s.config()
+	s, cfg, db, err := openConfigured(opts)
 	if err != nil {
-		return nil, fmt.Errorf("hanko: invalid configuration: %w", err)
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	db, err := s.open(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("hanko: %w", err)
-	}
 	if s.migrate {
 		err = db.Migrate(ctx)
 	} else {
@@ -83,18 +78,25 @@ func New(opts ...Option) (*Hanko, error) {
 // schema (the CLI's migrate command), which must work on an empty database.
 // The caller closes the store.
 func OpenStore(opts ...Option) (*store.DB, Config, error) {
+	_, cfg, db, err := openConfigured(opts)
+	return db, cfg, err
+}
+
+// openConfigured applies the options, merges and validates the
+// configuration and connects to the database.
+func openConfigured(opts []Option) (settings, config.Config, *store.DB, error) {
 	s := newSettings(opts)
 	cfg, err := s.config()
 	if err != nil {
-		return nil, cfg, fmt.Errorf("hanko: invalid configuration: %w", err)
+		return s, cfg, nil, fmt.Errorf("hanko: invalid configuration: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	db, err := s.open(ctx, cfg)
 	if err != nil {
-		return nil, cfg, fmt.Errorf("hanko: %w", err)
+		return s, cfg, nil, fmt.Errorf("hanko: %w", err)
 	}
-	return db, cfg, nil
+	return s, cfg, db, nil
 }
 
 // newSettings applies the options over the defaults.
