@@ -188,16 +188,15 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, s settings) (*H
 		return nil, fmt.Errorf("hanko: sessions: %w", err)
 	}
 	us, err := users.New(users.Config{
-		Store:               db,
-		RequireVerification: cfg.Email.RequireVerification,
-		AllowSignup:         cfg.Account.AllowSignup,
-		EmailLimit:          cfg.Email.Limit,
-		EmailMaxLength:      cfg.Email.MaxLength,
-		UsernameMinLength:   cfg.Username.MinLength,
-		UsernameMaxLength:   cfg.Username.MaxLength,
-		Sessions:            sessions,
-		Now:                 s.now,
-		Rand:                s.rand,
+		Store:             db,
+		AllowSignup:       cfg.Account.AllowSignup,
+		EmailLimit:        cfg.Email.Limit,
+		EmailMaxLength:    cfg.Email.MaxLength,
+		UsernameMinLength: cfg.Username.MinLength,
+		UsernameMaxLength: cfg.Username.MaxLength,
+		Sessions:          sessions,
+		Now:               s.now,
+		Rand:              s.rand,
 	})
 	if err != nil {
 		sessions.Close()
@@ -218,10 +217,9 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, s settings) (*H
 				UnsafeWildcardOriginAllowed: cfg.Server.Public.CORS.UnsafeWildcardOriginAllowed,
 				ExposeHeaders:               exposedHeaders(cfg),
 			},
-			LogHealth:           cfg.Log.LogHealthAndMetrics,
-			RequireVerification: cfg.Email.RequireVerification,
-			AllowDeletion:       cfg.Account.AllowDeletion,
-			WellKnown:           wellKnown(cfg),
+			LogHealth:     cfg.Log.LogHealthAndMetrics,
+			AllowDeletion: cfg.Account.AllowDeletion,
+			WellKnown:     wellKnown(cfg),
 		},
 	}
 	h.public = httpapi.Public(deps)

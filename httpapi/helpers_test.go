@@ -52,8 +52,7 @@ func newTestAPI(t testing.TB, opts ...apiOption) *testAPI {
 	t.Cleanup(sessions.Close)
 	ucfg := users.Config{Store: db, AllowSignup: true, RequireVerification: true, EmailLimit: 5, Sessions: sessions}
 	deps := httpapi.Deps{Ready: db.Ping, Sessions: sessions, Keys: keys, Settings: httpapi.Settings{
-		CORS:                httpapi.CORS{AllowOrigins: []string{"http://localhost:8888", "https://*.example.com"}, ExposeHeaders: []string{"X-Session-Lifetime"}},
-		RequireVerification: true,
+		CORS: httpapi.CORS{AllowOrigins: []string{"http://localhost:8888", "https://*.example.com"}, ExposeHeaders: []string{"X-Session-Lifetime"}},
 	}}
 	for _, o := range opts {
 		o(&ucfg, &deps)

@@ -40,8 +40,6 @@ type Settings struct {
 	LogHealth bool
 	// WellKnown is the body of GET /.well-known/config.
 	WellKnown WellKnownConfig
-	// RequireVerification is email.require_verification.
-	RequireVerification bool
 	// AllowDeletion is account.allow_deletion: serve DELETE /user.
 	AllowDeletion bool
 }
