@@ -2,18 +2,13 @@ package httpapi_test
 
 import (
 	"bufio"
-	"context"
-	"crypto/rand"
 	"fmt"
 	"io"
-	"net/url"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/hanko-go/hanko/httpapi"
 	"github.com/hanko-go/hanko/store"
+	"github.com/hanko-go/hanko/store/storetest"
 	"github.com/hanko-go/hanko/users"
 )
 
@@ -28,10 +23,8 @@ func BenchmarkAdminListUsers(b *testing.B) {
 		name string
 		open func(b *testing.B) *store.DB
 	}{
-		{"sqlite", func(b *testing.B) *store.DB {
-			return openMigrated(b, store.Options{Dialect: "sqlite", DSN: filepath.Join(b.TempDir(), "hanko.db")})
-		}},
-		{"postgres", openFreshPostgres},
+		{"sqlite", func(b *testing.B) *store.DB { return storetest.OpenSQLite(b) }},
+		{"postgres", func(b *testing.B) *store.DB { return storetest.OpenPostgres(b) }},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			db := tc.open(b)
@@ -92,51 +85,4 @@ func writeUsers(w io.Writer, n int) error {
 	}
 	bw.WriteString("]\n")
 	return bw.Flush()
-}
-
-func openMigrated(tb testing.TB, o store.Options) *store.DB {
-	tb.Helper()
-	db, err := store.Open(tb.Context(), o)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	if err := db.Migrate(tb.Context()); err != nil {
-		tb.Fatal(err)
-	}
-	return db
-}
-
-// openFreshPostgres creates a database bench_<random> on the server
-// HANKO_TEST_POSTGRES_DSN (a postgres:// URL) names, drops it when b ends,
-// and returns it migrated. It skips b without the variable.
-func openFreshPostgres(b *testing.B) *store.DB {
-	b.Helper()
-	dsn := os.Getenv("HANKO_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		b.Skip("HANKO_TEST_POSTGRES_DSN is not set")
-	}
-	u, err := url.Parse(dsn)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		b.Fatalf("HANKO_TEST_POSTGRES_DSN must be a postgres:// URL")
-	}
-	admin, err := store.Open(b.Context(), store.Options{Dialect: "postgres", DSN: dsn, MaxOpenConns: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	name := "bench_" + strings.ToLower(rand.Text())
-	if _, err := admin.Bun().ExecContext(b.Context(), "CREATE DATABASE "+name); err != nil {
-		admin.Close()
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		// Runs after b's context is done, and after the pool of the
-		// benchmark database is closed (cleanups run last-in first-out).
-		if _, err := admin.Bun().ExecContext(context.Background(), "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
-			b.Errorf("drop %s: %v", name, err)
-		}
-		admin.Close()
-	})
-	u.Path = "/" + name
-	return openMigrated(b, store.Options{Dialect: "postgres", DSN: u.String()})
 }

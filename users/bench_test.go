@@ -2,19 +2,14 @@ package users_test
 
 import (
 	"bufio"
-	"context"
-	"crypto/rand"
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
-	"net/url"
-	"os"
-	"path/filepath"
 	"runtime"
-	"strings"
 	"testing"
 
 	"github.com/hanko-go/hanko/store"
+	"github.com/hanko-go/hanko/store/storetest"
 	"github.com/hanko-go/hanko/users"
 )
 
@@ -86,56 +81,9 @@ func BenchmarkImport(b *testing.B) {
 	}
 }
 
-// newSQLite opens a fresh, migrated SQLite database in a temp dir.
-func newSQLite(tb testing.TB) *store.DB {
-	tb.Helper()
-	return mustMigrated(tb, store.Options{Dialect: "sqlite", DSN: filepath.Join(tb.TempDir(), "hanko.db")})
-}
-
-// newPostgres creates a fresh database on the server HANKO_TEST_POSTGRES_DSN
-// names (skipping without it), drops it when tb ends and returns it migrated.
-func newPostgres(tb testing.TB) *store.DB {
-	tb.Helper()
-	dsn := os.Getenv("HANKO_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		tb.Skip("HANKO_TEST_POSTGRES_DSN is not set")
-	}
-	admin, err := store.Open(tb.Context(), store.Options{Dialect: "postgres", DSN: dsn, MaxOpenConns: 1})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	name := "users_test_" + strings.ToLower(rand.Text())
-	if _, err := admin.Bun().ExecContext(tb.Context(), "CREATE DATABASE "+name); err != nil {
-		admin.Close()
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		ctx := context.Background()
-		if _, err := admin.Bun().ExecContext(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
-			tb.Errorf("drop %s: %v", name, err)
-		}
-		admin.Close()
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		tb.Fatalf("HANKO_TEST_POSTGRES_DSN must be a postgres:// URL: %v", err)
-	}
-	u.Path = "/" + name
-	return mustMigrated(tb, store.Options{Dialect: "postgres", DSN: u.String()})
-}
-
-func mustMigrated(tb testing.TB, o store.Options) *store.DB {
-	tb.Helper()
-	db, err := store.Open(tb.Context(), o)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	if err := db.Migrate(tb.Context()); err != nil {
-		tb.Fatal(err)
-	}
-	return db
-}
+// newSQLite and newPostgres open fresh, migrated databases (see storetest).
+func newSQLite(tb testing.TB) *store.DB   { return storetest.OpenSQLite(tb) }
+func newPostgres(tb testing.TB) *store.DB { return storetest.OpenPostgres(tb) }
 
 // newService returns a users.Service over db; cfg, when given, adjusts the
 // configuration (Store is set afterwards).
