@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/hanko-go/hanko/jwks"
+	"github.com/hanko-go/hanko/passcode"
 	"github.com/hanko-go/hanko/session"
 	"github.com/hanko-go/hanko/store"
 	"github.com/hanko-go/hanko/users"
@@ -22,6 +23,7 @@ type Store interface {
 	users.FullStore
 	jwks.Store
 	session.FullStore
+	passcode.Store
 
 	Ping(ctx context.Context) error
 	Migrate(ctx context.Context) error
@@ -63,6 +65,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"MigrateDownAndUp", testMigrateDownAndUp},
 		{"JWKs", testJWKs},
 		{"Sessions", testSessions},
+		{"Passcodes", testPasscodes},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
