@@ -13,6 +13,8 @@ import (
 	"github.com/hanko-go/hanko/config"
 	"github.com/hanko-go/hanko/httpapi"
 	"github.com/hanko-go/hanko/jwks"
+	"github.com/hanko-go/hanko/mail"
+	"github.com/hanko-go/hanko/passcode"
 	"github.com/hanko-go/hanko/session"
 	"github.com/hanko-go/hanko/store"
 	"github.com/hanko-go/hanko/users"
@@ -23,6 +25,7 @@ type Store interface {
 	users.FullStore
 	jwks.Store
 	session.FullStore
+	passcode.Store
 }
 
 var _ Store = (*store.DB)(nil)
@@ -34,14 +37,15 @@ const defaultSecret = "abcedfghijklmnopqrstuvwxyz"
 // serves the admin API through Admin, and exposes every feature as Go
 // through its accessors. It is safe for concurrent use. Close releases it.
 type Hanko struct {
-	cfg      config.Config
-	db       *store.DB
-	keys     *jwks.Set
-	sessions *session.Manager
-	users    *users.Service
-	public   http.Handler
-	admin    http.Handler
-	log      *slog.Logger
+	cfg       config.Config
+	db        *store.DB
+	keys      *jwks.Set
+	sessions  *session.Manager
+	users     *users.Service
+	passcodes *passcode.Service
+	public    http.Handler
+	admin     http.Handler
+	log       *slog.Logger
 }
 
 // New builds a Hanko from the options. It merges the configuration (defaults,
@@ -202,15 +206,21 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, s settings) (*H
 		sessions.Close()
 		return nil, err
 	}
-	h := &Hanko{cfg: cfg, db: db, keys: keys, sessions: sessions, users: us, log: s.log}
+	codes, err := passcodes(cfg, db, s)
+	if err != nil {
+		sessions.Close()
+		return nil, err
+	}
+	h := &Hanko{cfg: cfg, db: db, keys: keys, sessions: sessions, users: us, passcodes: codes, log: s.log}
 	deps := httpapi.Deps{
-		Users:    us,
-		Sessions: sessions,
-		Keys:     keys,
-		Ready:    db.Ping,
-		Logger:   s.log,
-		Now:      s.now,
-		Rand:     s.rand,
+		Users:     us,
+		Sessions:  sessions,
+		Passcodes: codes,
+		Keys:      keys,
+		Ready:     db.Ping,
+		Logger:    s.log,
+		Now:       s.now,
+		Rand:      s.rand,
 		Settings: httpapi.Settings{
 			CORS: httpapi.CORS{
 				AllowOrigins:                slices.Clone(cfg.Server.Public.CORS.AllowOrigins),
@@ -225,6 +235,37 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, s settings) (*H
 	h.public = httpapi.Public(deps)
 	h.admin = httpapi.Admin(deps)
 	return h, nil
+}
+
+// passcodes builds the passcode service when email passcodes are on
+// (email.enabled and email.use_for_authentication), and nil otherwise.
+func passcodes(cfg config.Config, db *store.DB, s settings) (*passcode.Service, error) {
+	if !cfg.Email.Enabled || !cfg.Email.UseForAuthentication {
+		return nil, nil
+	}
+	mailer := s.mailer
+	if mailer == nil && cfg.EmailDelivery.Enabled {
+		smtp := cfg.EmailDelivery.SMTP
+		m, err := mail.NewSMTP(mail.SMTPConfig{
+			Host: smtp.Host, Port: smtp.Port, User: smtp.User, Password: smtp.Password, Now: s.now, Rand: s.rand,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("hanko: email_delivery.smtp: %w", err)
+		}
+		mailer = m
+	}
+	p, err := passcode.New(passcode.Config{
+		Store: db, Mailer: mailer,
+		// The MAC key is derived, so the secret itself never keys two things.
+		Secret:      passcode.DeriveSecret([]byte(cfg.Secrets.Keys[0])),
+		TTL:         time.Duration(cfg.Email.PasscodeTTL) * time.Second,
+		ServiceName: cfg.Service.Name, FromAddress: cfg.EmailDelivery.FromAddress, FromName: cfg.EmailDelivery.FromName,
+		Now: s.now, Rand: s.rand,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("hanko: passcodes: %w", err)
+	}
+	return p, nil
 }
 
 // exposedHeaders are the response headers the browser SDK must read.
@@ -284,6 +325,10 @@ func (h *Hanko) Admin() http.Handler { return h.admin }
 
 // Users returns the user management API.
 func (h *Hanko) Users() *users.Service { return h.users }
+
+// Passcodes returns the email passcode API, or nil when passcodes are off
+// (email.enabled or email.use_for_authentication false).
+func (h *Hanko) Passcodes() *passcode.Service { return h.passcodes }
 
 // Sessions returns the session API: issue, verify and revoke sessions.
 func (h *Hanko) Sessions() *session.Manager { return h.sessions }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hanko-go/hanko/config"
+	"github.com/hanko-go/hanko/mail"
 	"github.com/uptrace/bun"
 )
 
@@ -32,6 +33,7 @@ type settings struct {
 	now      func() time.Time
 	rand     io.Reader
 	migrate  bool
+	mailer   mail.Mailer
 	explicit bool // WithConfig was given
 }
 
@@ -93,4 +95,11 @@ func WithClock(now func() time.Time) Option {
 // crypto/rand.Reader. Use only in tests.
 func WithRand(r io.Reader) Option {
 	return func(s *settings) { s.rand = r }
+}
+
+// WithMailer sends passcode mails through m instead of the SMTP server of
+// email_delivery.smtp. Default: SMTP when email_delivery.enabled, else none
+// (the code then only reaches the email.send webhook).
+func WithMailer(m mail.Mailer) Option {
+	return func(s *settings) { s.mailer = m }
 }

@@ -1,17 +1,22 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/hanko-go/hanko/httpapi"
 	"github.com/hanko-go/hanko/jwks"
+	"github.com/hanko-go/hanko/mail"
+	"github.com/hanko-go/hanko/passcode"
 	"github.com/hanko-go/hanko/session"
 	"github.com/hanko-go/hanko/store"
 	"github.com/hanko-go/hanko/users"
@@ -23,6 +28,8 @@ type testAPI struct {
 	db            *store.DB
 	users         *users.Service
 	sessions      *session.Manager
+	mails         *recordingMailer
+	clock         *testClock
 }
 
 type apiOption func(*users.Config, *httpapi.Deps)
@@ -50,8 +57,14 @@ func newTestAPI(t testing.TB, opts ...apiOption) *testAPI {
 		t.Fatal(err)
 	}
 	t.Cleanup(sessions.Close)
+	mails, clock := &recordingMailer{}, &testClock{t: time.Now()}
+	codes, err := passcode.New(passcode.Config{Store: db, Mailer: mails, Secret: passcode.DeriveSecret([]byte(testSecret)),
+		ServiceName: "Test Service", FromAddress: "noreply@example.com", Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ucfg := users.Config{Store: db, AllowSignup: true, RequireVerification: true, EmailLimit: 5, Sessions: sessions}
-	deps := httpapi.Deps{Ready: db.Ping, Sessions: sessions, Keys: keys, Settings: httpapi.Settings{
+	deps := httpapi.Deps{Ready: db.Ping, Sessions: sessions, Keys: keys, Passcodes: codes, Settings: httpapi.Settings{
 		CORS: httpapi.CORS{AllowOrigins: []string{"http://localhost:8888", "https://*.example.com"}, ExposeHeaders: []string{"X-Session-Lifetime"}},
 	}}
 	for _, o := range opts {
@@ -62,7 +75,7 @@ func newTestAPI(t testing.TB, opts ...apiOption) *testAPI {
 		t.Fatal(err)
 	}
 	deps.Users = us
-	return &testAPI{public: httpapi.Public(deps), admin: httpapi.Admin(deps), db: db, users: us, sessions: deps.Sessions}
+	return &testAPI{public: httpapi.Public(deps), admin: httpapi.Admin(deps), db: db, users: us, sessions: deps.Sessions, mails: mails, clock: clock}
 }
 
 // do sends one request and returns the recorded response.
@@ -119,3 +132,41 @@ type adminUser struct {
 }
 
 func storeQuery() store.UserQuery { return store.UserQuery{} }
+
+// recordingMailer keeps every mail instead of sending it.
+type recordingMailer struct {
+	mu   sync.Mutex
+	msgs []mail.Message
+}
+
+func (m *recordingMailer) Send(_ context.Context, msg mail.Message) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.msgs = append(m.msgs, msg)
+	return nil
+}
+
+// last returns the newest mail and the 6-digit code in its text.
+func (m *recordingMailer) last(t testing.TB) (mail.Message, string) {
+	t.Helper()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.msgs) == 0 {
+		t.Fatal("no mail was sent")
+	}
+	msg := m.msgs[len(m.msgs)-1]
+	code := regexp.MustCompile(`\b\d{6}\b`).FindString(msg.Text)
+	if code == "" {
+		t.Fatalf("no code in the mail: %q", msg.Text)
+	}
+	return msg, code
+}
+
+// testClock is a clock tests move forward by hand.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *testClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }

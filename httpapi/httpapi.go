@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hanko-go/hanko/passcode"
 	"github.com/hanko-go/hanko/session"
 	"github.com/hanko-go/hanko/users"
 )
@@ -17,6 +18,9 @@ import (
 type Deps struct {
 	Users    *users.Service
 	Sessions *session.Manager
+	// Passcodes serves the passcode routes; they are not served when nil
+	// (email.enabled or email.use_for_authentication off).
+	Passcodes *passcode.Service
 	// Keys is the signing key set behind GET /.well-known/jwks.json.
 	Keys interface {
 		JSON() []byte
@@ -127,6 +131,10 @@ func Public(d Deps) http.Handler {
 	mux.Handle("POST /logout", a.authed(a.h(a.logout)))
 	mux.Handle("GET /sessions/validate", a.h(a.validateFromRequest))
 	mux.Handle("POST /sessions/validate", a.h(a.validateFromBody))
+	if d.Passcodes != nil {
+		mux.Handle("POST /passcode/login/initialize", a.h(a.passcodeInitialize))
+		mux.Handle("POST /passcode/login/finalize", a.h(a.passcodeFinalize))
+	}
 	if d.Settings.AllowDeletion {
 		mux.Handle("DELETE /user", a.authed(a.h(a.deleteOwnUser)))
 	}

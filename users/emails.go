@@ -149,3 +149,81 @@ func notFoundAs(err, with error) error {
 	}
 	return err
 }
+
+// PasscodeTarget is what a passcode initialization needs: the address to
+// send to and whether it already belongs to the user.
+type PasscodeTarget struct {
+	EmailID  uuid.UUID
+	Address  string
+	Assigned bool // false: awaiting verification (unassigned)
+}
+
+// PasscodeTarget resolves the email a login or verification passcode goes
+// to, as the reference does: emailID when given (it must be the user's, or
+// unassigned and so awaiting verification), else the user's primary
+// address. It returns ErrUserNotFound, ErrEmailNotFound, ErrEmailOwnedByOther
+// (another user's address) or ErrNoEmailGiven (no email_id and no primary).
+func (s *Service) PasscodeTarget(ctx context.Context, userID, emailID uuid.UUID) (PasscodeTarget, error) {
+	u, err := s.Get(ctx, userID)
+	if err != nil {
+		return PasscodeTarget{}, err
+	}
+	if emailID == uuid.Nil {
+		p := u.PrimaryEmail()
+		if p == nil {
+			return PasscodeTarget{}, ErrNoEmailGiven
+		}
+		return PasscodeTarget{EmailID: p.ID, Address: p.Address, Assigned: true}, nil
+	}
+	e, err := s.cfg.Store.GetEmail(ctx, emailID)
+	if err != nil {
+		return PasscodeTarget{}, notFoundAs(err, ErrEmailNotFound)
+	}
+	if e.UserID != nil && *e.UserID != userID {
+		return PasscodeTarget{}, ErrEmailOwnedByOther
+	}
+	return PasscodeTarget{EmailID: e.ID, Address: e.Address, Assigned: e.UserID != nil}, nil
+}
+
+// VerifyEmail records that a user proved control of an address with a
+// passcode: the address becomes the user's (if it was unassigned) and
+// verified, and primary when the user has no primary address. It joins the
+// caller's transaction. It returns ErrEmailOwnedByOther when someone else
+// verified the address first, ErrEmailLimit when the user is full, and
+// whether the address was newly assigned.
+func (s *Service) VerifyEmail(ctx context.Context, userID, emailID uuid.UUID) (assigned bool, err error) {
+	now := s.now()
+	err = s.cfg.Store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.cfg.Store.LockUser(ctx, userID); err != nil {
+			return notFoundAs(err, ErrUserNotFound)
+		}
+		e, err := s.cfg.Store.GetEmail(ctx, emailID)
+		if err != nil {
+			return notFoundAs(err, ErrEmailNotFound)
+		}
+		switch {
+		case e.UserID != nil && *e.UserID != userID:
+			return ErrEmailOwnedByOther
+		case e.UserID == nil:
+			n, err := s.cfg.Store.CountEmails(ctx, userID)
+			if err != nil {
+				return err
+			}
+			if n >= s.cfg.EmailLimit {
+				return ErrEmailLimit
+			}
+			assigned = true
+		}
+		e.UserID, e.Verified, e.UpdatedAt = &userID, true, now
+		if err := s.cfg.Store.UpdateEmail(ctx, e); err != nil {
+			return err
+		}
+		if _, err := s.cfg.Store.GetPrimaryEmail(ctx, userID); errors.Is(err, autherr.NotFound) {
+			return s.setPrimary(ctx, userID, emailID, now)
+		} else if err != nil {
+			return err
+		}
+		return nil
+	})
+	return assigned, err
+}

@@ -25,3 +25,9 @@ var (
 // ErrEmailInUse is returned when adding an address that belongs to a user;
 // the reference answers 400 here, not 409.
 var ErrEmailInUse = autherr.New(autherr.Invalid, "email address already in use")
+
+// Errors of passcode targets.
+var (
+	ErrNoEmailGiven      = autherr.New(autherr.Invalid, "an emailId needs to be specified")
+	ErrEmailOwnedByOther = autherr.New(autherr.Forbidden, "email belongs to another user")
+)

@@ -20,6 +20,7 @@ import (
 	"github.com/hanko-go/hanko"
 	"github.com/hanko-go/hanko/config"
 	"github.com/hanko-go/hanko/jwks"
+	"github.com/hanko-go/hanko/mail"
 	"github.com/hanko-go/hanko/session"
 )
 
@@ -57,6 +58,10 @@ func (c *cli) options() []hanko.Option {
 	} else if configMissing(err) {
 		c.log.Warn("no config file found; running with development defaults (see docs/configuration.md)",
 			slog.String("looked_for", c.configPath))
+		if _, ok := c.env("EMAIL_DELIVERY_SMTP_HOST"); !ok {
+			c.log.Warn("DEVELOPMENT MODE: no SMTP server configured; passcode mails are written to this log, not sent")
+			opts = append(opts, hanko.WithMailer(mail.NewLogMailer(c.log)))
+		}
 	}
 	return opts
 }
