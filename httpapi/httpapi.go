@@ -129,6 +129,7 @@ func Public(d Deps) http.Handler {
 	mux.Handle("GET /me", a.authed(a.h(a.me)))
 	mux.Handle("GET /users/{id}", a.authed(a.h(a.ownUser)))
 	mux.Handle("POST /logout", a.authed(a.h(a.logout)))
+	a.emailRoutes(mux)
 	mux.Handle("GET /sessions/validate", a.h(a.validateFromRequest))
 	mux.Handle("POST /sessions/validate", a.h(a.validateFromBody))
 	if d.Passcodes != nil {

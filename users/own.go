@@ -1,0 +1,95 @@
+package users
+
+import (
+	"context"
+	"errors"
+
+	"github.com/google/uuid"
+	"github.com/hanko-go/hanko/autherr"
+	"github.com/hanko-go/hanko/store"
+)
+
+// AddOwnEmail adds an address for the signed-in user, as public POST /emails
+// does. With RequireVerification the address is not the user's yet: it is
+// stored unassigned (an unassigned row left for the same address, by an
+// earlier attempt or someone's unfinished sign-up, is reused as it is) and
+// becomes the user's when a passcode sent to it is finalized (VerifyEmail).
+// Without it the address is assigned at once, unverified, and becomes
+// primary when the user has no primary address.
+//
+// The limit counts the user's assigned addresses only: pending ones are not
+// the user's yet and may still be claimed by someone else, so a user may
+// start several verifications at the limit minus one; VerifyEmail checks the
+// limit again when one completes. The user row is locked first, so
+// concurrent calls for one user cannot exceed the limit.
+//
+// It returns ErrInvalidEmail or ErrEmailTooLong for a bad address,
+// ErrEmailInUse when the address belongs to a user (this one included),
+// ErrEmailLimit when the user already has EmailLimit addresses and
+// ErrUserNotFound when the user is gone. Email.UserID is nil while the
+// address awaits verification. Safe for concurrent use.
+func (s *Service) AddOwnEmail(ctx context.Context, userID uuid.UUID, address string) (Email, error) {
+	a, err := s.normalizeEmail(address)
+	if err != nil {
+		return Email{}, err
+	}
+	now := s.now()
+	var out store.Email
+	primary := false
+	err = s.cfg.Store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.cfg.Store.LockUser(ctx, userID); err != nil {
+			return notFoundAs(err, ErrUserNotFound)
+		}
+		n, err := s.cfg.Store.CountEmails(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if n >= s.cfg.EmailLimit {
+			return ErrEmailLimit
+		}
+		existing, err := s.cfg.Store.GetEmailByAddress(ctx, a)
+		switch {
+		case err == nil && existing.UserID != nil:
+			return ErrEmailInUse
+		case err == nil && s.cfg.RequireVerification:
+			out = existing // the pending row stays as it is until verified
+			return nil
+		case err == nil:
+			existing.UserID, existing.UpdatedAt = &userID, now
+			out = existing
+			if err := s.cfg.Store.UpdateEmail(ctx, out); err != nil {
+				return err
+			}
+		case errors.Is(err, autherr.NotFound):
+			id, err := s.newID()
+			if err != nil {
+				return err
+			}
+			out = store.Email{ID: id, Address: a, CreatedAt: now, UpdatedAt: now}
+			if !s.cfg.RequireVerification {
+				out.UserID = &userID
+			}
+			// A concurrent sign-up for the same address may have won the
+			// unique index meanwhile.
+			if err := s.cfg.Store.CreateEmail(ctx, out); err != nil {
+				return conflictAs(err, ErrEmailInUse)
+			}
+			if out.UserID == nil {
+				return nil
+			}
+		default:
+			return err
+		}
+		// Assigned now: primary when the user has none (the reference checks
+		// for a primary, not for zero addresses).
+		if _, err := s.cfg.Store.GetPrimaryEmail(ctx, userID); !errors.Is(err, autherr.NotFound) {
+			return err // nil: the user keeps their primary address
+		}
+		primary = true
+		return s.setPrimary(ctx, userID, out.ID, now)
+	})
+	if err != nil {
+		return Email{}, err
+	}
+	return emailFromRecord(out, primary), nil
+}
