@@ -15,6 +15,7 @@ import (
 	"github.com/hanko-go/hanko/jwks"
 	"github.com/hanko-go/hanko/mail"
 	"github.com/hanko-go/hanko/passcode"
+	"github.com/hanko-go/hanko/password"
 	"github.com/hanko-go/hanko/session"
 	"github.com/hanko-go/hanko/store"
 	"github.com/hanko-go/hanko/users"
@@ -26,6 +27,7 @@ type Store interface {
 	jwks.Store
 	session.FullStore
 	passcode.Store
+	password.Store
 }
 
 var _ Store = (*store.DB)(nil)
@@ -43,6 +45,7 @@ type Hanko struct {
 	sessions  *session.Manager
 	users     *users.Service
 	passcodes *passcode.Service
+	passwords *password.Service
 	public    http.Handler
 	admin     http.Handler
 	log       *slog.Logger
@@ -211,11 +214,17 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, s settings) (*H
 		sessions.Close()
 		return nil, err
 	}
-	h := &Hanko{cfg: cfg, db: db, keys: keys, sessions: sessions, users: us, passcodes: codes, log: s.log}
+	pws, err := passwords(cfg, db, s)
+	if err != nil {
+		sessions.Close()
+		return nil, err
+	}
+	h := &Hanko{cfg: cfg, db: db, keys: keys, sessions: sessions, users: us, passcodes: codes, passwords: pws, log: s.log}
 	deps := httpapi.Deps{
 		Users:     us,
 		Sessions:  sessions,
 		Passcodes: codes,
+		Passwords: pws,
 		Keys:      keys,
 		Ready:     db.Ping,
 		Logger:    s.log,
@@ -266,6 +275,23 @@ func passcodes(cfg config.Config, db *store.DB, s settings) (*passcode.Service, 
 		return nil, fmt.Errorf("hanko: passcodes: %w", err)
 	}
 	return p, nil
+}
+
+// passwords builds the password service when password.enabled is on, and
+// nil otherwise.
+func passwords(cfg config.Config, db *store.DB, s settings) (*password.Service, error) {
+	if !cfg.Password.Enabled {
+		return nil, nil
+	}
+	h, err := password.New(password.Config{MinLength: cfg.Password.MinLength, Rand: s.rand})
+	if err != nil {
+		return nil, fmt.Errorf("hanko: password: %w", err)
+	}
+	svc, err := password.NewService(password.ServiceConfig{Store: db, Hasher: h, Now: s.now, Rand: s.rand, Logger: s.log})
+	if err != nil {
+		return nil, fmt.Errorf("hanko: password: %w", err)
+	}
+	return svc, nil
 }
 
 // exposedHeaders are the response headers the browser SDK must read.
@@ -329,6 +355,9 @@ func (h *Hanko) Users() *users.Service { return h.users }
 // Passcodes returns the email passcode API, or nil when passcodes are off
 // (email.enabled or email.use_for_authentication false).
 func (h *Hanko) Passcodes() *passcode.Service { return h.passcodes }
+
+// Passwords returns the password API, or nil when password.enabled is off.
+func (h *Hanko) Passwords() *password.Service { return h.passwords }
 
 // Sessions returns the session API: issue, verify and revoke sessions.
 func (h *Hanko) Sessions() *session.Manager { return h.sessions }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hanko-go/hanko/passcode"
+	"github.com/hanko-go/hanko/password"
 	"github.com/hanko-go/hanko/session"
 	"github.com/hanko-go/hanko/users"
 )
@@ -21,6 +22,9 @@ type Deps struct {
 	// Passcodes serves the passcode routes; they are not served when nil
 	// (email.enabled or email.use_for_authentication off).
 	Passcodes *passcode.Service
+	// Passwords serves the password routes; they are not served when nil
+	// (password.enabled off).
+	Passwords *password.Service
 	// Keys is the signing key set behind GET /.well-known/jwks.json.
 	Keys interface {
 		JSON() []byte
@@ -136,6 +140,7 @@ func Public(d Deps) http.Handler {
 		mux.Handle("POST /passcode/login/initialize", a.h(a.passcodeInitialize))
 		mux.Handle("POST /passcode/login/finalize", a.h(a.passcodeFinalize))
 	}
+	a.passwordRoutes(mux)
 	if d.Settings.AllowDeletion {
 		mux.Handle("DELETE /user", a.authed(a.h(a.deleteOwnUser)))
 	}
@@ -161,6 +166,7 @@ func Admin(d Deps) http.Handler {
 	mux.Handle("GET /users/{id}/sessions", a.h(a.adminListSessions))
 	mux.Handle("DELETE /users/{id}/sessions/{session_id}", a.h(a.adminDeleteSession))
 	mux.Handle("POST /sessions", a.h(a.adminCreateSession))
+	a.adminPasswordRoutes(mux)
 	return a.withRequestID(a.accessLog(jsonMux(mux)))
 }
 

@@ -165,16 +165,7 @@ func (h *Hasher) Hash(ctx context.Context, plain string) (string, error) {
 	if err := h.CheckPolicy(plain); err != nil {
 		return "", err
 	}
-	d := phc{params: h.params, salt: make([]byte, h.params.SaltLength)}
-	if err := h.read(d.salt); err != nil {
-		return "", err
-	}
-	if err := h.acquire(ctx); err != nil {
-		return "", err
-	}
-	d.key = argon2.IDKey([]byte(plain), d.salt, d.params.Iterations, d.params.Memory, d.params.Parallelism, d.params.KeyLength)
-	h.release()
-	return d.encode(), nil
+	return h.hashUnchecked(ctx, plain)
 }
 
 // Verify reports whether plain matches encoded, an argon2id PHC string
@@ -276,4 +267,19 @@ func (h *Hasher) read(b []byte) error {
 		return fmt.Errorf("%w: password: reading random bytes: %w", autherr.Internal, err)
 	}
 	return nil
+}
+
+// hashUnchecked is Hash without the policy check, for rehashing a password
+// that already passed it once; Hash calls it after CheckPolicy.
+func (h *Hasher) hashUnchecked(ctx context.Context, plain string) (string, error) {
+	d := phc{params: h.params, salt: make([]byte, h.params.SaltLength)}
+	if err := h.read(d.salt); err != nil {
+		return "", err
+	}
+	if err := h.acquire(ctx); err != nil {
+		return "", err
+	}
+	d.key = argon2.IDKey([]byte(plain), d.salt, d.params.Iterations, d.params.Memory, d.params.Parallelism, d.params.KeyLength)
+	h.release()
+	return d.encode(), nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/hanko-go/hanko/jwks"
 	"github.com/hanko-go/hanko/passcode"
+	"github.com/hanko-go/hanko/password"
 	"github.com/hanko-go/hanko/session"
 	"github.com/hanko-go/hanko/store"
 	"github.com/hanko-go/hanko/users"
@@ -24,6 +25,7 @@ type Store interface {
 	jwks.Store
 	session.FullStore
 	passcode.Store
+	password.Store
 
 	Ping(ctx context.Context) error
 	Migrate(ctx context.Context) error
@@ -66,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"JWKs", testJWKs},
 		{"Sessions", testSessions},
 		{"Passcodes", testPasscodes},
+		{"Passwords", testPasswords},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
