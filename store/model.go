@@ -22,6 +22,8 @@ type User struct {
 	Emails       []Email       `bun:"rel:has-many,join:id=user_id"`
 	PrimaryEmail *PrimaryEmail `bun:"rel:has-one,join:id=user_id"`
 	Username     *Username     `bun:"rel:has-one,join:id=user_id"`
+	// Password is loaded only by ScanUsers (export).
+	Password *PasswordCredential `bun:"rel:has-one,join:id=user_id"`
 }
 
 // PrimaryEmailID returns the ID of u's primary email, or uuid.Nil when u has

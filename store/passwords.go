@@ -37,3 +37,13 @@ func (s *DB) UpdatePasswordCredential(ctx context.Context, userID uuid.UUID, has
 func (s *DB) DeletePasswordCredential(ctx context.Context, userID uuid.UUID) error {
 	return affected(s.idb(ctx).NewDelete().Model((*PasswordCredential)(nil)).Where("user_id = ?", userID).Exec(ctx))
 }
+
+// InsertPasswordCredentials bulk-inserts password hashes (user import). A
+// user that already has one is autherr.Conflict.
+func (s *DB) InsertPasswordCredentials(ctx context.Context, cs []PasswordCredential) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	_, err := s.idb(ctx).NewInsert().Model(&cs).Exec(ctx)
+	return mapErr(err)
+}

@@ -125,7 +125,7 @@ func orderEmails(q *bun.SelectQuery) *bun.SelectQuery {
 }
 
 // ScanUsers returns up to limit users with an ID greater than after, ordered
-// by ID, with their emails and primary email: keyset pages for streaming
+// by ID, with their emails, primary email and password hash: keyset pages for streaming
 // every user without holding them all.
 func (s *DB) ScanUsers(ctx context.Context, after uuid.UUID, limit int) ([]User, error) {
 	if limit <= 0 {
@@ -135,6 +135,7 @@ func (s *DB) ScanUsers(ctx context.Context, after uuid.UUID, limit int) ([]User,
 	err := s.idb(ctx).NewSelect().Model(&users).
 		Relation("Emails", orderEmails).
 		Relation("PrimaryEmail").
+		Relation("Password").
 		Where("u.id > ?", after).
 		Order("u.id ASC").
 		Limit(int64(limit)).

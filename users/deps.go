@@ -43,6 +43,7 @@ type BulkStore interface {
 	InsertUsers(ctx context.Context, us []store.User) error
 	InsertEmails(ctx context.Context, es []store.Email) error
 	InsertPrimaryEmails(ctx context.Context, ps []store.PrimaryEmail) error
+	InsertPasswordCredentials(ctx context.Context, cs []store.PasswordCredential) error
 	ExistingEmailAddresses(ctx context.Context, addresses []string) ([]string, error)
 	ExistingUserIDs(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, error)
 	ScanUsers(ctx context.Context, after uuid.UUID, limit int) ([]store.User, error)

@@ -22,6 +22,12 @@ import (
 //	 "created_at": "<RFC 3339, optional>", "updated_at": "<RFC 3339, optional>"}
 //
 // Every entry needs at least one email and exactly one primary email.
+//
+// Our extension: an entry may carry "password", the user's password hash
+// as Hanko (bcrypt: $2a$, $2b$, $2y$) or hanko (argon2id PHC string:
+// $argon2id$...) stores it, so migrated users keep their passwords. Export
+// writes it too. Hanko's importer rejects the field; ours accepts files
+// without it unchanged.
 
 // ImportEntry is one user of an import or export file.
 type ImportEntry struct {
@@ -29,6 +35,8 @@ type ImportEntry struct {
 	Emails    []ImportEmail `json:"emails"`
 	CreatedAt *time.Time    `json:"created_at,omitempty"`
 	UpdatedAt *time.Time    `json:"updated_at,omitempty"`
+	// Password is a password hash (bcrypt or argon2id), never a password.
+	Password string `json:"password,omitempty"`
 }
 
 // ImportEmail is one address of an ImportEntry. Both flags are required on
@@ -224,10 +232,11 @@ func jsonType(kind string) string {
 }
 
 type pendingUser struct {
-	index int
-	user  store.User
-	email []store.Email
-	prim  store.PrimaryEmail
+	index    int
+	user     store.User
+	email    []store.Email
+	prim     store.PrimaryEmail
+	password *store.PasswordCredential
 }
 
 // importer accumulates validated entries and writes them in batches.
@@ -299,6 +308,15 @@ func (im *importer) add(i int, e ImportEntry) {
 	if len(e.Emails) > 0 && primaries != 1 {
 		im.problems.add(i, "exactly one email must be primary, found %d", primaries)
 	}
+	if e.Password != "" {
+		if !plausibleHash(e.Password) {
+			im.problems.add(i, "password must be a bcrypt ($2a$, $2b$, $2y$) or argon2id ($argon2id$) hash")
+		} else if id, err := im.s.newID(); err != nil {
+			im.problems.add(i, "%v", err)
+		} else {
+			p.password = &store.PasswordCredential{ID: id, UserID: p.user.ID, Password: e.Password, CreatedAt: p.user.CreatedAt, UpdatedAt: p.user.UpdatedAt}
+		}
+	}
 	if len(im.problems.Problems)+im.problems.Omitted == bad {
 		im.batch = append(im.batch, p)
 	}
@@ -341,6 +359,7 @@ func (im *importer) flush(ctx context.Context) error {
 		users []store.User
 		ems   []store.Email
 		prims []store.PrimaryEmail
+		pws   []store.PasswordCredential
 	)
 	for _, p := range im.batch {
 		ok := true
@@ -364,6 +383,9 @@ func (im *importer) flush(ctx context.Context) error {
 		users = append(users, p.user)
 		ems = append(ems, p.email...)
 		prims = append(prims, p.prim)
+		if p.password != nil {
+			pws = append(pws, *p.password)
+		}
 	}
 	im.batch = im.batch[:0]
 	if err := st.InsertUsers(ctx, users); err != nil {
@@ -373,6 +395,9 @@ func (im *importer) flush(ctx context.Context) error {
 		return err
 	}
 	if err := st.InsertPrimaryEmails(ctx, prims); err != nil {
+		return err
+	}
+	if err := st.InsertPasswordCredentials(ctx, pws); err != nil {
 		return err
 	}
 	im.result.Users += len(users)
@@ -432,9 +457,25 @@ func (s *Service) Export(ctx context.Context, w io.Writer) (ExportResult, error)
 func exportEntry(u store.User) ImportEntry {
 	primary := u.PrimaryEmailID()
 	e := ImportEntry{UserID: u.ID.String(), CreatedAt: &u.CreatedAt, UpdatedAt: &u.UpdatedAt}
+	if u.Password != nil {
+		e.Password = u.Password.Password
+	}
 	for _, m := range u.Emails {
 		isPrimary, verified := m.ID == primary, m.Verified
 		e.Emails = append(e.Emails, ImportEmail{Address: m.Address, IsPrimary: &isPrimary, IsVerified: &verified})
 	}
 	return e
+}
+
+// plausibleHash accepts the shapes of the hashes the password feature
+// verifies: bcrypt (60 characters) and argon2id PHC strings. It is a
+// format check only; the password feature parses the hash at login.
+func plausibleHash(h string) bool {
+	switch {
+	case len(h) == 60 && (strings.HasPrefix(h, "$2a$") || strings.HasPrefix(h, "$2b$") || strings.HasPrefix(h, "$2y$")):
+		return true
+	case strings.HasPrefix(h, "$argon2id$v=19$") && strings.Count(h, "$") == 5 && len(h) < 512:
+		return true
+	}
+	return false
 }
