@@ -154,8 +154,8 @@ func TestPasscodeFinalizeOnce(t *testing.T) {
 	id := decode[map[string]any](t, rec)["id"].(string)
 	_, code := api.mails.last(t)
 	var wg sync.WaitGroup
-	codes := make(chan int, 20)
-	for range 20 {
+	codes := make(chan int, 50)
+	for range 50 {
 		wg.Go(func() {
 			codes <- do(t, api.public, "POST", "/passcode/login/finalize", fmt.Sprintf(`{"id":%q,"code":%q}`, id, code)).Code
 		})
@@ -173,5 +173,45 @@ func TestPasscodeFinalizeOnce(t *testing.T) {
 	ss, err := api.sessions.Sessions(t.Context(), u.ID)
 	if ok != 1 || err != nil || len(ss) != 1 {
 		t.Fatalf("%d successes and %d sessions for one passcode (%v)", ok, len(ss), err)
+	}
+}
+
+func TestPasscodeParallelWrongGuessesStopAtThree(t *testing.T) {
+	t.Parallel()
+	api := newTestAPI(t)
+	u := mustCreate(t, api, "ada@example.com")
+	rec := do(t, api.public, "POST", "/passcode/login/initialize", fmt.Sprintf(`{"user_id":%q}`, u.ID))
+	id := decode[map[string]any](t, rec)["id"].(string)
+	_, code := api.mails.last(t)
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	var wg sync.WaitGroup
+	statuses := make(chan int, 50)
+	for range 50 {
+		wg.Go(func() {
+			statuses <- do(t, api.public, "POST", "/passcode/login/finalize", fmt.Sprintf(`{"id":%q,"code":%q}`, id, wrong)).Code
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	counted := 0
+	for s := range statuses {
+		switch s {
+		case 401:
+			counted++ // a counted wrong try (or, after the delete, an unknown passcode)
+		case 410:
+		default:
+			t.Errorf("status %d", s)
+		}
+	}
+	// Whatever the interleaving, the passcode is dead: the right code fails.
+	if rec := do(t, api.public, "POST", "/passcode/login/finalize", fmt.Sprintf(`{"id":%q,"code":%q}`, id, code)); rec.Code != 401 {
+		t.Fatalf("the right code after 50 parallel wrong guesses: %d", rec.Code)
+	}
+	n, err := api.db.Bun().NewSelect().Table("passcodes").Count(t.Context())
+	if err != nil || n != 0 {
+		t.Fatalf("%d passcode rows left (%v)", n, err)
 	}
 }
