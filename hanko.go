@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/hanko-go/hanko/config"
@@ -49,6 +51,8 @@ type Hanko struct {
 	public    http.Handler
 	admin     http.Handler
 	log       *slog.Logger
+
+	adminWarning sync.Once // the unauthenticated-admin warning, once
 }
 
 // New builds a Hanko from the options. It merges the configuration (defaults,
@@ -236,14 +240,28 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, s settings) (*H
 				UnsafeWildcardOriginAllowed: cfg.Server.Public.CORS.UnsafeWildcardOriginAllowed,
 				ExposeHeaders:               exposedHeaders(cfg),
 			},
-			LogHealth:     cfg.Log.LogHealthAndMetrics,
-			AllowDeletion: cfg.Account.AllowDeletion,
-			WellKnown:     wellKnown(cfg),
+			LogHealth:      cfg.Log.LogHealthAndMetrics,
+			AllowDeletion:  cfg.Account.AllowDeletion,
+			WellKnown:      wellKnown(cfg),
+			TrustedProxies: prefixes(cfg.Server.Public.TrustedProxies),
 		},
 	}
 	h.public = httpapi.Public(deps)
+	deps.Settings.TrustedProxies = prefixes(cfg.Server.Admin.TrustedProxies)
+	deps.Settings.AdminAPIKeys = slices.Clone(cfg.Server.Admin.APIKeys)
 	h.admin = httpapi.Admin(deps)
 	return h, nil
+}
+
+// prefixes parses server.*.trusted_proxies, which Validate has checked.
+func prefixes(entries []string) []netip.Prefix {
+	var ps []netip.Prefix
+	for _, e := range entries {
+		if p, err := config.ParsePrefix(e); err == nil {
+			ps = append(ps, p)
+		}
+	}
+	return ps
 }
 
 // passcodes builds the passcode service when email passcodes are on
@@ -347,7 +365,17 @@ func (h *Hanko) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.public.Ser
 
 // Admin returns the admin API handler. Serve it on a separate, private
 // listener: it manages every user.
-func (h *Hanko) Admin() http.Handler { return h.admin }
+//
+// Without server.admin.api_keys the admin API has no authentication; the
+// first call logs a warning saying so.
+func (h *Hanko) Admin() http.Handler {
+	if len(h.cfg.Server.Admin.APIKeys) == 0 {
+		h.adminWarning.Do(func() {
+			h.log.Warn("the admin API has no authentication: keep it on a private network or set server.admin.api_keys (SERVER_ADMIN_API_KEYS)")
+		})
+	}
+	return h.admin
+}
 
 // Users returns the user management API.
 func (h *Hanko) Users() *users.Service { return h.users }

@@ -191,6 +191,58 @@ func TestLoggerGetsAccessLogAndWarnings(t *testing.T) {
 	if strings.Contains(out, "secret-person") {
 		t.Errorf("request bodies must not be logged:\n%s", out)
 	}
+	const adminWarning = "the admin API has no authentication"
+	if strings.Contains(out, adminWarning) {
+		t.Errorf("warned about the admin API before anyone asked for it:\n%s", out)
+	}
+	h.Admin()
+	h.Admin()
+	if n := strings.Count(buf.String(), adminWarning); n != 1 {
+		t.Errorf("%d warnings about the unauthenticated admin API, want one:\n%s", n, buf.String())
+	}
+}
+
+func TestAdminAPIKeysAndTrustedProxiesFromConfig(t *testing.T) {
+	t.Parallel()
+	const key = "0123456789abcdef0123456789abcdef"
+	env := map[string]string{
+		"SERVER_ADMIN_API_KEYS":         key,
+		"SERVER_PUBLIC_TRUSTED_PROXIES": "192.0.2.0/24",
+		"SERVER_ADMIN_TRUSTED_PROXIES":  "",
+		"EMAIL_REQUIRE_VERIFICATION":    "false",
+	}
+	var buf bytes.Buffer
+	h := newHanko(t, hanko.WithLogger(slogJSON(&buf)), hanko.WithEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }))
+	if strings.Contains(buf.String(), "the admin API has no authentication") {
+		t.Errorf("warned although server.admin.api_keys is set:\n%s", buf.String())
+	}
+	req := httptest.NewRequest("GET", "/users", nil)
+	rec := httptest.NewRecorder()
+	h.Admin().ServeHTTP(rec, req)
+	if rec.Code != 401 {
+		t.Fatalf("admin without a key: %d", rec.Code)
+	}
+	req = httptest.NewRequest("POST", "/users", strings.NewReader(`{"email":"ada@example.com"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Forwarded-For", "198.51.100.9")
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 200 {
+		t.Fatalf("sign-up: %d %s", rec.Code, rec.Body)
+	}
+	var created struct {
+		UserID string `json:"user_id"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &created); err != nil {
+		t.Fatal(err)
+	}
+	req = httptest.NewRequest("GET", "/users/"+created.UserID+"/sessions", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	rec = httptest.NewRecorder()
+	h.Admin().ServeHTTP(rec, req)
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"ip_address":"198.51.100.9"`) {
+		t.Fatalf("admin sessions: %d %s", rec.Code, rec.Body)
+	}
 }
 
 func TestTokenFromOneInstanceVerifiesInAnother(t *testing.T) {

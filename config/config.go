@@ -1,6 +1,11 @@
 package config
 
-import "time"
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+)
 
 // Config is the whole of Hanko's config.yaml. Field tags carry the YAML key (and the same JSON
 // key, so a Config can be dumped as JSON); environment variable names are derived from the YAML
@@ -306,9 +311,38 @@ type Server struct {
 }
 
 // ServerSettings is one listener. Address is a net.Listen address (host:port), non-empty.
+//
+// Ours: TrustedProxies lists the reverse proxies (CIDRs or single IPs; default none) whose
+// X-Forwarded-For and X-Real-IP headers are believed when taking the client IP; with none,
+// the client IP is the socket peer. APIKeys (server.admin.api_keys only; default none) are the
+// bearer tokens the admin API requires when non-empty; each has at least 32 characters.
 type ServerSettings struct {
-	Address string `yaml:"address" json:"address"`
-	CORS    CORS   `yaml:"cors" json:"cors"`
+	Address        string   `yaml:"address" json:"address"`
+	CORS           CORS     `yaml:"cors" json:"cors"`
+	TrustedProxies []string `yaml:"trusted_proxies" json:"trusted_proxies"`
+	APIKeys        []string `yaml:"api_keys" json:"api_keys"`
+}
+
+// ParsePrefix parses one trusted_proxies entry: a CIDR ("10.0.0.0/8") or a single address
+// ("192.0.2.1", "::1"), which becomes a prefix of full length. The prefix is masked.
+func ParsePrefix(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, err
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	if a.Zone() != "" {
+		return netip.Prefix{}, fmt.Errorf("address %q has a zone", s)
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 // CORS configures cross-origin requests. AllowOrigins entries may be globs; a bare "*" is only

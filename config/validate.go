@@ -113,6 +113,21 @@ func (c Config) Validate() error {
 		if slices.Contains(s.s.CORS.AllowOrigins, "*") && !s.s.CORS.UnsafeWildcardOriginAllowed {
 			v.fail(s.key+".cors.allow_origins", "wildcard origin \"*\" requires %s.cors.unsafe_wildcard_origin_allowed: true", s.key)
 		}
+		// ours: trusted proxies must parse.
+		for i, p := range s.s.TrustedProxies {
+			if _, err := ParsePrefix(p); err != nil {
+				v.fail(fmt.Sprintf("%s.trusted_proxies[%d]", s.key, i), "must be a CIDR (10.0.0.0/8) or an IP address, got %q", p)
+			}
+		}
+	}
+	// ours: admin API keys; the public API has none.
+	if len(c.Server.Public.APIKeys) > 0 {
+		v.fail("server.public.api_keys", "is not supported: the public API serves browsers; use server.admin.api_keys")
+	}
+	for i, k := range c.Server.Admin.APIKeys {
+		if len(k) < 32 {
+			v.fail(fmt.Sprintf("server.admin.api_keys[%d]", i), "must be at least 32 characters")
+		}
 	}
 
 	// database: the connection settings must resolve; pool sizes are ours.

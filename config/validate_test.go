@@ -58,6 +58,17 @@ func TestValidate(t *testing.T) {
 		{"empty algorithm", func(c *Config) { c.Secrets.Algorithm = "" }, []string{"secrets.algorithm"}},
 		{"rsa key size", func(c *Config) { c.Secrets.RSAKeySize = 1024 }, []string{"secrets.rsa_key_size"}},
 		{"rsa key size zero", func(c *Config) { c.Secrets.RSAKeySize = 0 }, []string{"secrets.rsa_key_size"}},
+		{"trusted proxies", func(c *Config) {
+			c.Server.Public.TrustedProxies = []string{"10.0.0.0/8", "192.0.2.1", "::1", "fd00::/8"}
+		}, nil},
+		{"bad trusted proxies", func(c *Config) {
+			c.Server.Public.TrustedProxies = []string{"10.0.0.0/8", "10.0.0.0/33", "proxy.local", ""}
+		}, []string{"server.public.trusted_proxies[1]", "server.public.trusted_proxies[2]", "server.public.trusted_proxies[3]"}},
+		{"admin api keys", func(c *Config) { c.Server.Admin.APIKeys = []string{"0123456789abcdef0123456789abcdef"} }, nil},
+		{"short admin api key", func(c *Config) {
+			c.Server.Admin.APIKeys = []string{"0123456789abcdef0123456789abcdef", "short"}
+		}, []string{"server.admin.api_keys[1]"}},
+		{"public api keys", func(c *Config) { c.Server.Public.APIKeys = []string{"0123456789abcdef0123456789abcdef"} }, []string{"server.public.api_keys"}},
 		{"empty service name", func(c *Config) { c.Service.Name = " " }, []string{"service.name"}},
 		{"empty public address", func(c *Config) { c.Server.Public.Address = "" }, []string{"server.public.address"}},
 		{"wildcard cors", func(c *Config) { c.Server.Public.CORS.AllowOrigins = []string{"*"} }, []string{"server.public.cors.allow_origins"}},

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/hanko-go/hanko/passcode"
@@ -50,6 +52,14 @@ type Settings struct {
 	WellKnown WellKnownConfig
 	// AllowDeletion is account.allow_deletion: serve DELETE /user.
 	AllowDeletion bool
+	// TrustedProxies are the peers whose X-Forwarded-For and X-Real-IP
+	// headers are believed when taking the client IP (session rows, the
+	// access log, ClientIP). [none: the client IP is the socket peer]
+	TrustedProxies []netip.Prefix
+	// AdminAPIKeys, when non-empty, are the bearer tokens of which the admin
+	// API requires one on every route but /health/alive and /health/ready.
+	// [none: the admin API is unauthenticated]
+	AdminAPIKeys []string
 }
 
 // WellKnownConfig is the public configuration the browser SDK reads.
@@ -86,10 +96,12 @@ type api struct {
 	now       timeNow
 	rand      io.Reader
 	logHealth bool
+	trusted   []netip.Prefix
 }
 
 func newAPI(d Deps) *api {
-	a := &api{d: d, log: d.Logger, now: d.Now, rand: d.Rand, logHealth: d.Settings.LogHealth}
+	a := &api{d: d, log: d.Logger, now: d.Now, rand: d.Rand, logHealth: d.Settings.LogHealth,
+		trusted: slices.Clone(d.Settings.TrustedProxies)}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -144,11 +156,12 @@ func Public(d Deps) http.Handler {
 	if d.Settings.AllowDeletion {
 		mux.Handle("DELETE /user", a.authed(a.h(a.deleteOwnUser)))
 	}
-	return a.withRequestID(a.accessLog(d.Settings.CORS.handler(jsonMux(mux))))
+	return a.withRequestID(a.withClientIP(a.accessLog(d.Settings.CORS.handler(jsonMux(mux)))))
 }
 
 // Admin returns the admin API: user management for trusted back-ends. It
-// must not be reachable from the internet.
+// must not be reachable from the internet. With Settings.AdminAPIKeys it
+// requires one of the keys as a bearer token.
 func Admin(d Deps) http.Handler {
 	a := newAPI(d)
 	mux := http.NewServeMux()
@@ -167,7 +180,7 @@ func Admin(d Deps) http.Handler {
 	mux.Handle("DELETE /users/{id}/sessions/{session_id}", a.h(a.adminDeleteSession))
 	mux.Handle("POST /sessions", a.h(a.adminCreateSession))
 	a.adminPasswordRoutes(mux)
-	return a.withRequestID(a.accessLog(jsonMux(mux)))
+	return a.withRequestID(a.withClientIP(a.accessLog(a.requireAPIKey(jsonMux(mux)))))
 }
 
 func (a *api) health(mux *http.ServeMux) {

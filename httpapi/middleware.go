@@ -108,6 +108,7 @@ func (a *api) accessLog(next http.Handler) http.Handler {
 				slog.Int("status", rec.status),
 				slog.Int("bytes", rec.bytes),
 				slog.Duration("duration", a.now().Sub(start)),
+				slog.String("client_ip", clientIPString(r)),
 				slog.String("remote_addr", r.RemoteAddr),
 				slog.String("user_agent", r.UserAgent()))
 		}()

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -24,14 +23,10 @@ func claims(r *http.Request) session.Claims {
 	return c
 }
 
-// clientMeta describes the client for a new session row. Forwarding headers
-// are not trusted here (see DESIGN.md: only behind configured proxies).
+// clientMeta describes the client for a new session row. Its IP is the
+// client IP: forwarding headers count only from trusted proxies.
 func clientMeta(r *http.Request) session.Meta {
-	ip, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		ip = r.RemoteAddr
-	}
-	return session.Meta{UserAgent: r.UserAgent(), IP: ip}
+	return session.Meta{UserAgent: r.UserAgent(), IP: clientIPString(r)}
 }
 
 // issueSession creates a session for userID and hands it to the client.

@@ -118,7 +118,6 @@ func (c *cli) serve(ctx context.Context, which string, migrate bool) error {
 			}
 			return err
 		}
-		c.log.Warn("the admin API has no authentication: keep it on a private network", slog.String("address", cfg.Server.Admin.Address))
 	}
 
 	errs := make(chan error, len(servers))
