@@ -18,6 +18,7 @@ import (
 	"github.com/hanko-go/hanko/mail"
 	"github.com/hanko-go/hanko/passcode"
 	"github.com/hanko-go/hanko/password"
+	"github.com/hanko-go/hanko/ratelimit"
 	"github.com/hanko-go/hanko/session"
 	"github.com/hanko-go/hanko/store"
 	"github.com/hanko-go/hanko/users"
@@ -229,6 +230,7 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, s settings) (*H
 		Sessions:  sessions,
 		Passcodes: codes,
 		Passwords: pws,
+		Limits:    limits(cfg.RateLimiter, s),
 		Keys:      keys,
 		Ready:     db.Ping,
 		Logger:    s.log,
@@ -310,6 +312,32 @@ func passwords(cfg config.Config, db *store.DB, s settings) (*password.Service, 
 		return nil, fmt.Errorf("hanko: password: %w", err)
 	}
 	return svc, nil
+}
+
+// limits builds the rate limiters of rate_limiter. Only the in_memory store
+// exists so far; redis and database fall back to it with a warning, which
+// limits per process instead of per cluster.
+func limits(rl config.RateLimiter, s settings) httpapi.Limits {
+	if !rl.Enabled {
+		return httpapi.Limits{}
+	}
+	if rl.Store != "in_memory" {
+		s.log.Warn("rate_limiter.store is not implemented yet; using in_memory (limits apply per process)",
+			slog.String("store", rl.Store))
+	}
+	return httpapi.Limits{
+		Passcode: memoryLimiter(rl.PasscodeLimits, s),
+		Password: memoryLimiter(rl.PasswordLimits, s),
+	}
+}
+
+// memoryLimiter is an in-process limiter for l, or nil (unlimited) when l
+// is not positive, which Validate rejects anyway.
+func memoryLimiter(l config.RateLimit, s settings) ratelimit.Limiter {
+	if l.Tokens <= 0 || l.Interval.Std() <= 0 {
+		return nil
+	}
+	return ratelimit.NewMemory(l.Tokens, l.Interval.Std(), s.now)
 }
 
 // exposedHeaders are the response headers the browser SDK must read.

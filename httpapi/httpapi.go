@@ -27,6 +27,8 @@ type Deps struct {
 	// Passwords serves the password routes; they are not served when nil
 	// (password.enabled off).
 	Passwords *password.Service
+	// Limits rate-limits the passcode and password routes. [unlimited]
+	Limits Limits
 	// Keys is the signing key set behind GET /.well-known/jwks.json.
 	Keys interface {
 		JSON() []byte

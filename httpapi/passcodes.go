@@ -47,6 +47,9 @@ func (a *api) passcodeInitialize(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return badRequest("user_id must be a valid uuid4")
 	}
+	if err := a.limit(w, r, a.d.Limits.Passcode, "passcode", uid); err != nil {
+		return err
+	}
 	var eid uuid.UUID
 	if req.EmailID != "" {
 		if eid, err = uuid.Parse(req.EmailID); err != nil {

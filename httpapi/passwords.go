@@ -64,6 +64,9 @@ func (a *api) passwordLogin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return badRequest("user_id must be a valid uuid4")
 	}
+	if err := a.limit(w, r, a.d.Limits.Password, "password", uid); err != nil {
+		return err
+	}
 	if req.Password == "" {
 		return badRequest("password is a required field")
 	}

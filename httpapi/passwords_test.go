@@ -20,7 +20,7 @@ type lateStore struct{ *store.DB }
 
 // newPasswordAPI is a test API serving the password routes with the least
 // costly argon2id parameters that pass validation (about 30 ms a hash).
-func newPasswordAPI(t *testing.T) *testAPI {
+func newPasswordAPI(t *testing.T, opts ...apiOption) *testAPI {
 	t.Helper()
 	h, err := password.New(password.Config{Params: password.Params{Memory: 7168, Iterations: 5, Parallelism: 1, SaltLength: 16, KeyLength: 32}})
 	if err != nil {
@@ -31,7 +31,7 @@ func newPasswordAPI(t *testing.T) *testAPI {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := newTestAPI(t, func(_ *users.Config, d *httpapi.Deps) { d.Passwords = svc })
+	api := newTestAPI(t, append([]apiOption{func(_ *users.Config, d *httpapi.Deps) { d.Passwords = svc }}, opts...)...)
 	ls.DB = api.db
 	return api
 }
