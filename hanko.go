@@ -54,6 +54,9 @@ type Hanko struct {
 	log       *slog.Logger
 
 	adminWarning sync.Once // the unauthenticated-admin warning, once
+
+	stopSweep chan struct{}
+	swept     sync.WaitGroup
 }
 
 // New builds a Hanko from the options. It merges the configuration (defaults,
@@ -82,7 +85,42 @@ func New(opts ...Option) (*Hanko, error) {
 		return nil, err
 	}
 	h.warnDevelopmentDefaults()
+	h.startSweeper(s)
 	return h, nil
+}
+
+// sweepBatch bounds each table's deletions per sweep.
+const sweepBatch = 1000
+
+// startSweeper deletes expired short-lived rows in the background until
+// Close.
+func (h *Hanko) startSweeper(s settings) {
+	interval := s.sweep
+	if interval == 0 {
+		interval = time.Minute
+	}
+	h.stopSweep = make(chan struct{})
+	if interval < 0 {
+		return
+	}
+	h.swept.Go(func() {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-h.stopSweep:
+				return
+			case <-t.C:
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			if n, err := h.db.DeleteExpired(ctx, s.now().UTC(), sweepBatch); err != nil {
+				h.log.Warn("sweeping expired rows failed", slog.Any("error", err))
+			} else if n > 0 {
+				h.log.Debug("swept expired rows", slog.Int("rows", n))
+			}
+			cancel()
+		}
+	})
 }
 
 // OpenStore merges and validates the configuration like New and connects to
@@ -451,6 +489,8 @@ func (h *Hanko) Ready(ctx context.Context) error { return h.db.Ping(ctx) }
 // Close stops the background work and releases the database pool (unless it
 // came from WithDB).
 func (h *Hanko) Close() error {
+	close(h.stopSweep)
+	h.swept.Wait()
 	h.sessions.Close()
 	return h.db.Close()
 }

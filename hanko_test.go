@@ -11,8 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/hanko-go/hanko"
 	"github.com/hanko-go/hanko/session"
+	"github.com/hanko-go/hanko/store"
 	"github.com/hanko-go/hanko/users"
 )
 
@@ -301,5 +303,36 @@ func TestSchemaMustBeCurrent(t *testing.T) {
 	_, err := hanko.New(hanko.WithDatabase("sqlite", filepath.Join(t.TempDir(), "empty.db")))
 	if err == nil || !strings.Contains(err.Error(), "migrate up") {
 		t.Fatalf("New on an unmigrated database: %v", err)
+	}
+}
+
+func TestSweeperDeletesExpiredRows(t *testing.T) {
+	t.Parallel()
+	h := newHanko(t, hanko.WithSweepInterval(10*time.Millisecond))
+	u, err := h.Users().Create(t.Context(), users.NewUser{Emails: []users.NewEmail{{Address: "ada@example.com", Primary: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, err := h.Sessions().Issue(t.Context(), u.ID, session.Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	past := time.Now().Add(-time.Hour).UTC()
+	expired := store.Session{ID: uuid.New(), UserID: u.ID, UserAgent: "old", IPAddress: "127.0.0.1", ExpiresAt: &past, LastUsed: past, CreatedAt: past, UpdatedAt: past}
+	if err := h.Store().CreateSession(t.Context(), expired); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, err := h.Store().GetSession(t.Context(), expired.ID); err != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the expired session was never swept")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := h.Store().GetSession(t.Context(), live.Claims.SessionID); err != nil {
+		t.Fatalf("the live session was swept: %v", err)
 	}
 }

@@ -34,6 +34,7 @@ type settings struct {
 	rand     io.Reader
 	migrate  bool
 	mailer   mail.Mailer
+	sweep    time.Duration
 	explicit bool // WithConfig was given
 }
 
@@ -102,4 +103,12 @@ func WithRand(r io.Reader) Option {
 // (the code then only reaches the email.send webhook).
 func WithMailer(m mail.Mailer) Option {
 	return func(s *settings) { s.mailer = m }
+}
+
+// WithSweepInterval sets how often expired passcodes, WebAuthn challenges,
+// one-time tokens, sessions and session revocations are deleted (in batches
+// of 1,000 per table). Every instance may sweep; a negative interval turns
+// the sweeper off. Default one minute.
+func WithSweepInterval(d time.Duration) Option {
+	return func(s *settings) { s.sweep = d }
 }

@@ -28,6 +28,7 @@ type Store interface {
 	password.Store
 
 	Ping(ctx context.Context) error
+	DeleteExpired(ctx context.Context, now time.Time, limit int) (int, error)
 	Migrate(ctx context.Context) error
 	MigrateDown(ctx context.Context, steps int) error
 	MigrationStatus(ctx context.Context) (applied, pending []int, err error)
@@ -67,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"MigrateDownAndUp", testMigrateDownAndUp},
 		{"JWKs", testJWKs},
 		{"Sessions", testSessions},
+		{"DeleteExpired", testDeleteExpired},
 		{"Passcodes", testPasscodes},
 		{"Passwords", testPasswords},
 	} {
