@@ -58,10 +58,15 @@ func (m *Manager) cookie(value string, maxAge int) *http.Cookie {
 // TokenFromRequest returns the session token of a request: from
 // "Authorization: Bearer", else from the session cookie; "" when neither.
 func (m *Manager) TokenFromRequest(r *http.Request) string {
+	return tokenFromRequest(r, m.cfg.Cookie.Name)
+}
+
+// tokenFromRequest reads a Bearer token, else the named cookie.
+func tokenFromRequest(r *http.Request, cookie string) string {
 	if h := r.Header.Get("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
 		return strings.TrimSpace(h[7:])
 	}
-	if c, err := r.Cookie(m.cfg.Cookie.Name); err == nil {
+	if c, err := r.Cookie(cookie); err == nil {
 		return c.Value
 	}
 	return ""
@@ -85,13 +90,18 @@ func FromContext(ctx context.Context) (Claims, bool) {
 // (FromContext). Otherwise it answers 401 with Hanko's error body and does
 // not call next.
 func (m *Manager) RequireSession(next http.Handler) http.Handler {
+	return requireSession(m.TokenFromRequest, m.Verify, next)
+}
+
+// requireSession is RequireSession for any token source and verifier.
+func requireSession(token func(*http.Request) string, verify func(context.Context, string) (Claims, error), next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok := m.TokenFromRequest(r)
+		tok := token(r)
 		if tok == "" {
 			unauthorized(w)
 			return
 		}
-		c, err := m.Verify(r.Context(), tok)
+		c, err := verify(r.Context(), tok)
 		if err != nil {
 			unauthorized(w)
 			return

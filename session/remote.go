@@ -499,13 +499,7 @@ func parseRemoteJWK(raw []byte) (jwks.Key, error) {
 // TokenFromRequest returns the session token of a request: from
 // "Authorization: Bearer", else from the session cookie; "" when neither.
 func (v *RemoteVerifier) TokenFromRequest(r *http.Request) string {
-	if h := r.Header.Get("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
-		return strings.TrimSpace(h[7:])
-	}
-	if c, err := r.Cookie(v.cookieName); err == nil {
-		return c.Value
-	}
-	return ""
+	return tokenFromRequest(r, v.cookieName)
 }
 
 // RequireSession lets a request through only with a token that Verify
@@ -513,17 +507,5 @@ func (v *RemoteVerifier) TokenFromRequest(r *http.Request) string {
 // context (FromContext). Otherwise it answers 401 with Hanko's error body,
 // which says nothing about why, and does not call next.
 func (v *RemoteVerifier) RequireSession(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok := v.TokenFromRequest(r)
-		if tok == "" {
-			unauthorized(w)
-			return
-		}
-		c, err := v.Verify(r.Context(), tok)
-		if err != nil {
-			unauthorized(w)
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), c)))
-	})
+	return requireSession(v.TokenFromRequest, v.Verify, next)
 }

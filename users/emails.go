@@ -47,16 +47,9 @@ func (s *Service) AddEmail(ctx context.Context, userID uuid.UUID, address string
 	now := s.now()
 	var out store.Email
 	err = s.cfg.Store.InTx(ctx, func(ctx context.Context) error {
-		// Locking the user row serialises concurrent adds, so the limit holds.
-		if err := s.cfg.Store.LockUser(ctx, userID); err != nil {
-			return notFoundAs(err, ErrUserNotFound)
-		}
-		n, err := s.cfg.Store.CountEmails(ctx, userID)
+		n, err := s.lockBelowLimit(ctx, userID)
 		if err != nil {
 			return err
-		}
-		if n >= s.cfg.EmailLimit {
-			return ErrEmailLimit
 		}
 		existing, err := s.cfg.Store.GetEmailByAddress(ctx, a)
 		switch {
@@ -226,4 +219,22 @@ func (s *Service) VerifyEmail(ctx context.Context, userID, emailID uuid.UUID) (a
 		return nil
 	})
 	return assigned, err
+}
+
+// lockBelowLimit locks the user's row for the rest of the transaction, so
+// that concurrent additions serialise and the limit holds, and returns how
+// many addresses the user has: ErrUserNotFound for no user, ErrEmailLimit
+// at email.limit addresses.
+func (s *Service) lockBelowLimit(ctx context.Context, userID uuid.UUID) (int, error) {
+	if err := s.cfg.Store.LockUser(ctx, userID); err != nil {
+		return 0, notFoundAs(err, ErrUserNotFound)
+	}
+	n, err := s.cfg.Store.CountEmails(ctx, userID)
+	if err != nil {
+		return 0, err
+	}
+	if n >= s.cfg.EmailLimit {
+		return n, ErrEmailLimit
+	}
+	return n, nil
 }

@@ -37,15 +37,8 @@ func (s *Service) AddOwnEmail(ctx context.Context, userID uuid.UUID, address str
 	var out store.Email
 	primary := false
 	err = s.cfg.Store.InTx(ctx, func(ctx context.Context) error {
-		if err := s.cfg.Store.LockUser(ctx, userID); err != nil {
-			return notFoundAs(err, ErrUserNotFound)
-		}
-		n, err := s.cfg.Store.CountEmails(ctx, userID)
-		if err != nil {
+		if _, err := s.lockBelowLimit(ctx, userID); err != nil {
 			return err
-		}
-		if n >= s.cfg.EmailLimit {
-			return ErrEmailLimit
 		}
 		existing, err := s.cfg.Store.GetEmailByAddress(ctx, a)
 		switch {
