@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+
+	"github.com/hanko-go/hanko/events"
 )
 
 // maxForwardedHops bounds the X-Forwarded-For entries examined, so a huge
@@ -118,11 +120,17 @@ func ClientIP(ctx context.Context) netip.Addr {
 	return a
 }
 
-// withClientIP puts the client address into the request context.
+// withClientIP puts the client address, and the events.Meta that audit
+// records take from the request, into the request context. It runs inside
+// withRequestID.
 func (a *api) withClientIP(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ip := clientIP(r, a.trusted)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientIPKey{}, ip)))
+		ctx := context.WithValue(r.Context(), clientIPKey{}, clientIP(r, a.trusted))
+		r = r.WithContext(ctx)
+		ctx = events.WithMeta(ctx, events.Meta{
+			RequestID: requestID(ctx), SourceIP: clientIPString(r), UserAgent: r.UserAgent(),
+		})
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
