@@ -79,9 +79,31 @@ func (s *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error
 	if _, ok := ctx.Value(txKey{}).(bun.Tx); ok {
 		return fn(ctx)
 	}
-	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		return fn(context.WithValue(ctx, txKey{}, tx))
+	var after []func()
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		after = after[:0] // a retried transaction starts over
+		return fn(context.WithValue(context.WithValue(ctx, txKey{}, tx), afterKey{}, &after))
 	})
+	if err == nil {
+		for _, f := range after {
+			f()
+		}
+	}
+	return err
+}
+
+type afterKey struct{}
+
+// AfterCommit runs f once the transaction in ctx has committed, and never
+// if it rolls back; outside a transaction it runs f at once. Use it for
+// effects that must not outrun the data (waking the webhook dispatcher,
+// writing the audit console line).
+func AfterCommit(ctx context.Context, f func()) {
+	if after, ok := ctx.Value(afterKey{}).(*[]func()); ok {
+		*after = append(*after, f)
+		return
+	}
+	f()
 }
 
 // idb returns the transaction in ctx, or the pool.

@@ -62,6 +62,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"TxRollbackLeavesNothing", testTxRollbackLeavesNothing},
 		{"NestedTxJoinsOuter", testNestedTxJoinsOuter},
 		{"ConflictInTxRollsBack", testConflictInTxRollsBack},
+		{"AfterCommit", testAfterCommit},
 		{"TimesRoundTrip", testTimesRoundTrip},
 		{"ConcurrentSameAddress", testConcurrentSameAddress},
 		{"MigrateTwiceIsNoop", testMigrateTwiceIsNoop},

@@ -285,3 +285,37 @@ func testConcurrentMigrate(t *testing.T, a, b Store) {
 	mustCreateUser(t, a, u)
 	mustGetUser(t, b, u.ID)
 }
+
+// testAfterCommit: AfterCommit runs after a commit, never after a rollback,
+// and at once outside a transaction.
+func testAfterCommit(t *testing.T, s Store) {
+	ctx := t.Context()
+	ran := 0
+	store.AfterCommit(ctx, func() { ran++ })
+	if ran != 1 {
+		t.Fatalf("outside a transaction: ran %d times, want 1", ran)
+	}
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		store.AfterCommit(ctx, func() { ran++ })
+		return s.InTx(ctx, func(ctx context.Context) error { // nested: joins the outer
+			store.AfterCommit(ctx, func() { ran++ })
+			if ran != 1 {
+				t.Errorf("ran before commit")
+			}
+			return nil
+		})
+	})
+	mustOK(t, err, "InTx")
+	if ran != 3 {
+		t.Fatalf("after commit: ran %d, want 3", ran)
+	}
+	boom := errors.New("boom")
+	err = s.InTx(ctx, func(ctx context.Context) error {
+		store.AfterCommit(ctx, func() { ran++ })
+		return boom
+	})
+	wantKind(t, err, boom, "rolled back InTx")
+	if ran != 3 {
+		t.Fatalf("after rollback: ran %d, want 3", ran)
+	}
+}
