@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/hanko-go/hanko/autherr"
+	"github.com/hanko-go/hanko/events"
 	"github.com/hanko-go/hanko/mail"
 	"github.com/hanko-go/hanko/store"
 )
@@ -56,6 +57,11 @@ type Config struct {
 	// FromAddress and FromName are email_delivery.from_address and
 	// from_name; FromAddress is required when Mailer is set.
 	FromAddress, FromName string
+
+	// Events receives email.send (with the code, for the app to send the
+	// mail itself when Mailer is nil) and the passcode_login_* audit
+	// events. [nil: nothing is emitted]
+	Events events.Emitter
 
 	Now  func() time.Time // [time.Now]
 	Rand io.Reader        // codes and IDs [crypto/rand.Reader]
@@ -143,6 +149,11 @@ var codeKinds = map[mail.Kind]bool{
 // mailer's cause, with any occurrence of the code blanked out. Without a
 // Mailer nothing is sent and the code is returned in Created.Code.
 //
+// Create emits email.send (with the rendered mail and the code; for the
+// login and email-verification kinds also passcode_login_init_succeeded):
+// without a Mailer in the transaction that stores the row, with one after
+// the mail went out. A failed mail emits passcode_login_init_failed.
+//
 // Call Create outside a transaction: a Mailer may take seconds, and a
 // transaction would hold its locks for that long.
 func (s *Service) Create(ctx context.Context, req Request) (Created, error) {
@@ -163,19 +174,13 @@ func (s *Service) Create(ctx context.Context, req Request) (Created, error) {
 	if err != nil {
 		return Created{}, err
 	}
-	var msg mail.Message
-	if s.cfg.Mailer != nil {
-		subject, text, html, err := mail.Render(req.Kind, req.Language, mail.Data{
-			ServiceName: s.cfg.ServiceName, Code: code, TTL: s.cfg.TTL,
-		})
-		if err != nil {
-			return Created{}, fmt.Errorf("passcode: %w", err)
-		}
-		msg = mail.Message{
-			To: req.Address, FromAddress: s.cfg.FromAddress, FromName: s.cfg.FromName,
-			Subject: subject, Text: text, HTML: html,
-			Header: map[string]string{"X-Hanko-Passcode-Id": id.String()},
-		}
+	// Rendered with or without a Mailer: the email.send webhook carries the
+	// mail for apps that send it themselves.
+	subject, text, html, err := mail.Render(req.Kind, req.Language, mail.Data{
+		ServiceName: s.cfg.ServiceName, Code: code, TTL: s.cfg.TTL,
+	})
+	if err != nil {
+		return Created{}, fmt.Errorf("passcode: %w", err)
 	}
 
 	now := s.cfg.Now().UTC().Truncate(time.Microsecond) // as stored
@@ -189,22 +194,94 @@ func (s *Service) Create(ctx context.Context, req Request) (Created, error) {
 		CreatedAt: now,
 		UpdatedAt: now,
 	}
+	sent := s.sentEvent(req, p, code, subject, text)
+	if s.cfg.Mailer == nil {
+		err := s.cfg.Store.InTx(ctx, func(ctx context.Context) error {
+			if err := s.cfg.Store.CreatePasscode(ctx, p); err != nil {
+				return fmt.Errorf("passcode: create: %w", err)
+			}
+			return events.Emit(ctx, s.cfg.Events, sent)
+		})
+		if err != nil {
+			return Created{}, err
+		}
+		return Created{Passcode: p, Code: code}, nil
+	}
+	msg := mail.Message{
+		To: req.Address, FromAddress: s.cfg.FromAddress, FromName: s.cfg.FromName,
+		Subject: subject, Text: text, HTML: html,
+		Header: map[string]string{"X-Hanko-Passcode-Id": id.String()},
+	}
 	if err := s.cfg.Store.CreatePasscode(ctx, p); err != nil {
 		return Created{}, fmt.Errorf("passcode: create: %w", err)
-	}
-	if s.cfg.Mailer == nil {
-		return Created{Passcode: p, Code: code}, nil
 	}
 	if err := s.cfg.Mailer.Send(ctx, msg); err != nil {
 		sendErr := fmt.Errorf("%w: %w", ErrDelivery, withoutCode(err, code))
 		// The caller's ctx may be what failed the send; the cleanup must
 		// still run.
-		if derr := s.cfg.Store.DeletePasscode(context.WithoutCancel(ctx), id); derr != nil && !errors.Is(derr, autherr.NotFound) {
+		bg := context.WithoutCancel(ctx)
+		if derr := s.cfg.Store.DeletePasscode(bg, id); derr != nil && !errors.Is(derr, autherr.NotFound) {
 			return Created{}, errors.Join(sendErr, fmt.Errorf("passcode: delete unsent passcode: %w", derr))
+		}
+		if sent.Audit != "" {
+			failed := events.Event{Audit: events.PasscodeLoginInitFailed, UserID: req.UserID, Email: req.Address, Err: ErrDelivery}
+			if eerr := events.Emit(bg, s.cfg.Events, failed); eerr != nil {
+				return Created{}, errors.Join(sendErr, eerr)
+			}
 		}
 		return Created{}, sendErr
 	}
+	// Emitted once the mail is out, so that email.send and the audit record
+	// never announce a mail that failed. Row and mail are done by now; an
+	// emitter failure is still reported.
+	if err := s.cfg.Store.InTx(ctx, func(ctx context.Context) error {
+		return events.Emit(ctx, s.cfg.Events, sent)
+	}); err != nil {
+		return Created{}, err
+	}
 	return Created{Passcode: p}, nil
+}
+
+// EmailSend is the data claim of the email.send webhook (reference section
+// 4.10): the passcode mail, for apps that send it themselves.
+type EmailSend struct {
+	Subject          string           `json:"subject"`
+	BodyPlain        string           `json:"body_plain"`
+	ToEmailAddress   string           `json:"to_email_address"`
+	DeliveredByHanko bool             `json:"delivered_by_hanko"`
+	AcceptLanguage   string           `json:"accept_language"`
+	Type             string           `json:"type"` // "passcode"
+	Data             EmailSendPayload `json:"data"`
+}
+
+// EmailSendPayload is the passcode part of EmailSend.
+type EmailSendPayload struct {
+	ServiceName string `json:"service_name"`
+	OTPCode     string `json:"otp_code"`
+	TTL         int    `json:"ttl"`         // seconds
+	ValidUntil  int64  `json:"valid_until"` // Unix seconds
+}
+
+// auditedKinds are the mails of the legacy passcode login (a login code,
+// or a code that verifies an address), which the reference audits as
+// passcode_login_init_*; flows audit their own.
+var auditedKinds = map[mail.Kind]bool{mail.KindLogin: true, mail.KindEmailVerification: true}
+
+// sentEvent is the event of a created passcode: email.send with the mail,
+// and for legacy kinds the passcode_login_init_succeeded audit record.
+func (s *Service) sentEvent(req Request, p store.Passcode, code, subject, text string) events.Event {
+	e := events.Event{
+		Webhook: events.EmailSend, UserID: req.UserID, Email: req.Address,
+		Data: EmailSend{
+			Subject: subject, BodyPlain: text, ToEmailAddress: req.Address, DeliveredByHanko: s.cfg.Mailer != nil,
+			AcceptLanguage: req.Language, Type: "passcode",
+			Data: EmailSendPayload{ServiceName: s.cfg.ServiceName, OTPCode: code, TTL: p.TTL, ValidUntil: p.ExpiresAt.Unix()},
+		},
+	}
+	if auditedKinds[req.Kind] {
+		e.Audit = events.PasscodeLoginInitSucceeded
+	}
+	return e
 }
 
 // Verify checks code against passcode id and consumes the passcode when it
@@ -229,6 +306,10 @@ func (s *Service) Verify(ctx context.Context, id uuid.UUID, code string) (store.
 //     fn's error is returned. Of concurrent calls with the right code
 //     exactly one succeeds; the others get ErrNotFound.
 //
+// A success emits passcode_login_final_succeeded inside the transaction,
+// after fn; a failed verdict emits passcode_login_final_failed after it,
+// with the verdict as Err.
+//
 // Counted tries commit even though Finalize then returns an error. Call
 // Finalize outside any transaction: inside a caller's InTx a try is counted
 // only if the caller commits despite the error, so a caller that rolls back
@@ -237,7 +318,8 @@ func (s *Service) Finalize(ctx context.Context, id uuid.UUID, code string, fn fu
 	now := s.cfg.Now()
 	var (
 		out     store.Passcode
-		outcome error // a verdict that must not roll the transaction back
+		outcome error     // a verdict that must not roll the transaction back
+		userID  uuid.UUID // whose passcode failed, when known
 	)
 	err := s.cfg.Store.InTx(ctx, func(ctx context.Context) error {
 		p, err := s.cfg.Store.GetPasscode(ctx, id)
@@ -247,6 +329,9 @@ func (s *Service) Finalize(ctx context.Context, id uuid.UUID, code string, fn fu
 		}
 		if err != nil {
 			return fmt.Errorf("passcode: get: %w", err)
+		}
+		if p.UserID != nil {
+			userID = *p.UserID
 		}
 		if !now.Before(p.ExpiresAt) {
 			outcome = ErrExpired
@@ -273,12 +358,18 @@ func (s *Service) Finalize(ctx context.Context, id uuid.UUID, code string, fn fu
 			}
 		}
 		out = p
-		return nil
+		return events.Emit(ctx, s.cfg.Events, events.Event{Audit: events.PasscodeLoginFinalSucceeded, UserID: userID})
 	})
 	if err != nil {
 		return store.Passcode{}, err
 	}
 	if outcome != nil {
+		// Outside the transaction: the counted try has committed; the
+		// record says why (the verdict's message, never the code).
+		failed := events.Event{Audit: events.PasscodeLoginFinalFailed, UserID: userID, Err: outcome}
+		if err := events.Emit(ctx, s.cfg.Events, failed); err != nil {
+			return store.Passcode{}, errors.Join(outcome, err)
+		}
 		return store.Passcode{}, outcome
 	}
 	return out, nil

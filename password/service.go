@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/hanko-go/hanko/autherr"
+	"github.com/hanko-go/hanko/events"
 	"github.com/hanko-go/hanko/store"
 )
 
@@ -44,6 +45,10 @@ type ServiceConfig struct {
 	// Logger receives failures that do not fail the call (a rehash that
 	// could not be stored). Default: discard.
 	Logger *slog.Logger
+	// Events receives password_set_* and password_login_* audit events;
+	// a stored password emits inside its transaction, failures after the
+	// call. Default: nil, nothing is emitted.
+	Events events.Emitter
 }
 
 // Credential is what the Service shows of a stored password: never the
@@ -63,6 +68,7 @@ type Service struct {
 	now    func() time.Time
 	rand   io.Reader
 	log    *slog.Logger
+	events events.Emitter
 }
 
 // NewService applies cfg's defaults and returns a Service; an error names
@@ -78,7 +84,7 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("password: invalid service configuration: %w", errors.Join(errs...))
 	}
-	s := &Service{store: cfg.Store, hasher: cfg.Hasher, now: cfg.Now, rand: cfg.Rand, log: cfg.Logger}
+	s := &Service{store: cfg.Store, hasher: cfg.Hasher, now: cfg.Now, rand: cfg.Rand, log: cfg.Logger, events: cfg.Events}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -102,7 +108,7 @@ func (s *Service) CheckPolicy(plain string) error { return s.hasher.CheckPolicy(
 func (s *Service) Set(ctx context.Context, userID uuid.UUID, plain string) (created bool, err error) {
 	enc, err := s.hasher.Hash(ctx, plain)
 	if err != nil {
-		return false, err
+		return false, s.setFailed(ctx, userID, err)
 	}
 	// A concurrent Set can create the row between our read and insert (or
 	// a Delete can remove it before our update); then the second attempt
@@ -114,13 +120,15 @@ func (s *Service) Set(ctx context.Context, userID uuid.UUID, plain string) (crea
 			switch {
 			case err == nil:
 				created = false
-				return s.update(ctx, userID, enc)
+				err = s.update(ctx, userID, enc)
 			case errors.Is(err, autherr.NotFound):
 				created = true
-				return s.create(ctx, userID, enc)
-			default:
+				err = s.create(ctx, userID, enc)
+			}
+			if err != nil {
 				return err
 			}
+			return s.setSucceeded(ctx, userID)
 		})
 		raced := (created && errors.Is(err, ErrPasswordExists)) || (!created && errors.Is(err, ErrNoPassword))
 		if !raced || attempt == 1 {
@@ -134,9 +142,14 @@ func (s *Service) Set(ctx context.Context, userID uuid.UUID, plain string) (crea
 func (s *Service) Create(ctx context.Context, userID uuid.UUID, plain string) error {
 	enc, err := s.hasher.Hash(ctx, plain)
 	if err != nil {
-		return err
+		return s.setFailed(ctx, userID, err)
 	}
-	return s.create(ctx, userID, enc)
+	return s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.create(ctx, userID, enc); err != nil {
+			return err
+		}
+		return s.setSucceeded(ctx, userID)
+	})
 }
 
 // Replace stores plain as the new password of a user who has one. Errors:
@@ -144,9 +157,40 @@ func (s *Service) Create(ctx context.Context, userID uuid.UUID, plain string) er
 func (s *Service) Replace(ctx context.Context, userID uuid.UUID, plain string) error {
 	enc, err := s.hasher.Hash(ctx, plain)
 	if err != nil {
-		return err
+		return s.setFailed(ctx, userID, err)
 	}
-	return s.update(ctx, userID, enc)
+	return s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.update(ctx, userID, enc); err != nil {
+			return err
+		}
+		return s.setSucceeded(ctx, userID)
+	})
+}
+
+// setSucceeded emits password_set_succeeded in the transaction of ctx.
+func (s *Service) setSucceeded(ctx context.Context, userID uuid.UUID) error {
+	return events.Emit(ctx, s.events, events.Event{Audit: events.PasswordSetSucceeded, UserID: userID})
+}
+
+// setFailed emits password_set_failed for a password the policy refused
+// and returns cause (joined with an emitter failure).
+func (s *Service) setFailed(ctx context.Context, userID uuid.UUID, cause error) error {
+	if !errors.Is(cause, autherr.Invalid) {
+		return cause
+	}
+	if err := events.Emit(ctx, s.events, events.Event{Audit: events.PasswordSetFailed, UserID: userID, Err: cause}); err != nil {
+		return errors.Join(cause, err)
+	}
+	return cause
+}
+
+// loginFailed emits password_login_failed and returns cause (joined with an
+// emitter failure).
+func (s *Service) loginFailed(ctx context.Context, userID uuid.UUID, cause error) error {
+	if err := events.Emit(ctx, s.events, events.Event{Audit: events.PasswordLoginFailed, UserID: userID, Err: cause}); err != nil {
+		return errors.Join(cause, err)
+	}
+	return cause
 }
 
 // Login checks plain against the user's password. It returns nil on a
@@ -162,19 +206,19 @@ func (s *Service) Login(ctx context.Context, userID uuid.UUID, plain string) err
 	c, err := s.store.GetPasswordCredential(ctx, userID)
 	if errors.Is(err, autherr.NotFound) {
 		if err := s.hasher.VerifyUnknown(ctx, plain); err != nil {
-			return err
+			return s.loginFailed(ctx, userID, err)
 		}
-		return ErrInvalidCredentials
+		return s.loginFailed(ctx, userID, ErrInvalidCredentials)
 	}
 	if err != nil {
 		return err
 	}
 	ok, rehash, err := s.hasher.Verify(ctx, plain, c.Password)
 	if err != nil {
-		return err
+		return s.loginFailed(ctx, userID, err)
 	}
 	if !ok {
-		return ErrInvalidCredentials
+		return s.loginFailed(ctx, userID, ErrInvalidCredentials)
 	}
 	if rehash {
 		if err := s.rehash(ctx, c, plain); err != nil {
@@ -182,7 +226,8 @@ func (s *Service) Login(ctx context.Context, userID uuid.UUID, plain string) err
 				slog.String("user_id", userID.String()), slog.Any("error", err))
 		}
 	}
-	return nil
+	return events.Emit(ctx, s.events, events.Event{Audit: events.PasswordLoginSucceeded, UserID: userID,
+		Details: map[string]any{"login_method": "password"}})
 }
 
 // rehash replaces c's hash with a current argon2id hash of plain, unless

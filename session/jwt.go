@@ -71,6 +71,27 @@ func sign(k jwks.Key, rand io.Reader, c Claims) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return signPayload(k, rand, h, p)
+}
+
+// SignJWT signs claims, marshalled to JSON, as a compact JWS with k, the
+// way session tokens are signed (header alg, kid, typ JWT). The webhook
+// tokens use it.
+func SignJWT(k jwks.Key, rand io.Reader, claims any) (string, error) {
+	h, err := json.Marshal(header{Alg: k.Algorithm, Kid: k.ID, Typ: "JWT"})
+	if err != nil {
+		return "", err
+	}
+	p, err := json.Marshal(claims)
+	if err != nil {
+		return "", err
+	}
+	return signPayload(k, rand, h, p)
+}
+
+// signPayload assembles and signs a compact JWS from its JSON header h and
+// payload p.
+func signPayload(k jwks.Key, rand io.Reader, h, p []byte) (string, error) {
 	buf := make([]byte, 0, b64.EncodedLen(len(h))+b64.EncodedLen(len(p))+2+b64.EncodedLen(512))
 	buf = b64.AppendEncode(buf, h)
 	buf = append(buf, '.')

@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/hanko-go/hanko/autherr"
+	"github.com/hanko-go/hanko/events"
 	"github.com/hanko-go/hanko/store"
 )
 
@@ -45,6 +46,10 @@ type Config struct {
 	// RevocationPoll is how often the revocation feed is read, which bounds
 	// how long another instance's revocation takes to apply here [1s].
 	RevocationPoll time.Duration
+
+	// Events receives user_logged_out from Logout, in its transaction.
+	// [nil: nothing is emitted]
+	Events events.Emitter
 
 	Now    func() time.Time // [time.Now]
 	Rand   io.Reader        // session IDs [crypto/rand.Reader]
@@ -260,6 +265,30 @@ func (m *Manager) Revoke(ctx context.Context, userID, sessionID uuid.UUID) error
 		}
 		gone, err = m.revokeInTx(ctx, []uuid.UUID{sessionID}, m.now())
 		return err
+	})
+	if err != nil {
+		return err
+	}
+	m.markRevoked(gone)
+	return nil
+}
+
+// Logout ends the session a user logs out of, like Revoke, and emits
+// user_logged_out in the same transaction. A session that is already gone
+// (expired, revoked, or never stored) is no error: the logout still counts.
+func (m *Manager) Logout(ctx context.Context, userID, sessionID uuid.UUID) error {
+	var gone []store.SessionRevocation
+	err := m.cfg.Store.InTx(ctx, func(ctx context.Context) error {
+		s, err := m.cfg.Store.GetSession(ctx, sessionID)
+		switch {
+		case err == nil && s.UserID == userID:
+			if gone, err = m.revokeInTx(ctx, []uuid.UUID{sessionID}, m.now()); err != nil {
+				return err
+			}
+		case err != nil && !errors.Is(err, autherr.NotFound):
+			return err
+		}
+		return events.Emit(ctx, m.cfg.Events, events.Event{Audit: events.UserLoggedOut, UserID: userID})
 	})
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/hanko-go/hanko/autherr"
+	"github.com/hanko-go/hanko/events"
 	"github.com/hanko-go/hanko/store"
 )
 
@@ -73,10 +74,17 @@ func (s *Service) AddEmail(ctx context.Context, userID uuid.UUID, address string
 		default:
 			return err
 		}
+		created := events.Event{Audit: events.EmailCreated, Webhook: events.EmailCreate, UserID: userID, Details: map[string]any{"email": a}}
 		if n == 0 {
-			return s.setPrimary(ctx, userID, out.ID, now)
+			if err := s.setPrimary(ctx, userID, out.ID, now); err != nil {
+				return err
+			}
+			if err := s.emit(ctx, events.Event{Audit: events.PrimaryEmailChanged, UserID: userID, Email: a}); err != nil {
+				return err
+			}
+			created.Email = a // the actor's (now primary) address
 		}
-		return nil
+		return s.emit(ctx, created)
 	})
 	if err != nil {
 		return Email{}, err
@@ -99,7 +107,12 @@ func (s *Service) DeleteEmail(ctx context.Context, userID, emailID uuid.UUID) er
 		if err != nil && !errors.Is(err, autherr.NotFound) {
 			return err
 		}
-		return s.cfg.Store.DeleteEmail(ctx, emailID)
+		if err := s.cfg.Store.DeleteEmail(ctx, emailID); err != nil {
+			return err
+		}
+		// After the deletion: the payload is the user without the address.
+		return s.emit(ctx, events.Event{Audit: events.EmailDeleted, Webhook: events.EmailDelete, UserID: userID,
+			Details: map[string]any{"email": e.Address}})
 	})
 }
 
@@ -108,13 +121,18 @@ func (s *Service) DeleteEmail(ctx context.Context, userID, emailID uuid.UUID) er
 func (s *Service) SetPrimaryEmail(ctx context.Context, userID, emailID uuid.UUID) error {
 	now := s.now()
 	return s.cfg.Store.InTx(ctx, func(ctx context.Context) error {
-		if _, err := s.ownedEmail(ctx, userID, emailID); err != nil {
+		e, err := s.ownedEmail(ctx, userID, emailID)
+		if err != nil {
 			return err
 		}
 		if err := s.setPrimary(ctx, userID, emailID, now); err != nil {
 			return err
 		}
-		return notFoundAs(s.cfg.Store.TouchUser(ctx, userID, now), ErrUserNotFound)
+		if err := s.cfg.Store.TouchUser(ctx, userID, now); err != nil {
+			return notFoundAs(err, ErrUserNotFound)
+		}
+		return s.emit(ctx, events.Event{Audit: events.PrimaryEmailChanged, Webhook: events.EmailPrimary, UserID: userID, Email: e.Address,
+			Details: map[string]any{"email": e.Address}})
 	})
 }
 
@@ -194,6 +212,7 @@ func (s *Service) VerifyEmail(ctx context.Context, userID, emailID uuid.UUID) (a
 		if err != nil {
 			return notFoundAs(err, ErrEmailNotFound)
 		}
+		first := false // the user's first address: sign-up completes now
 		switch {
 		case e.UserID != nil && *e.UserID != userID:
 			return ErrEmailOwnedByOther
@@ -205,16 +224,40 @@ func (s *Service) VerifyEmail(ctx context.Context, userID, emailID uuid.UUID) (a
 			if n >= s.cfg.EmailLimit {
 				return ErrEmailLimit
 			}
-			assigned = true
+			assigned, first = true, n == 0
 		}
+		wasVerified := e.Verified
 		e.UserID, e.Verified, e.UpdatedAt = &userID, true, now
 		if err := s.cfg.Store.UpdateEmail(ctx, e); err != nil {
 			return err
 		}
+		var evs []events.Event
 		if _, err := s.cfg.Store.GetPrimaryEmail(ctx, userID); errors.Is(err, autherr.NotFound) {
-			return s.setPrimary(ctx, userID, emailID, now)
+			if err := s.setPrimary(ctx, userID, emailID, now); err != nil {
+				return err
+			}
+			evs = append(evs, events.Event{Audit: events.PrimaryEmailChanged, UserID: userID, Email: e.Address})
 		} else if err != nil {
 			return err
+		}
+		if !wasVerified {
+			evs = append(evs, events.Event{Audit: events.EmailVerified, UserID: userID, Email: e.Address,
+				Details: map[string]any{"email": e.Address}})
+		}
+		// The webhooks the reference holds back until verification: the
+		// user's creation (its user_created audit record was written at
+		// sign-up) or the added address (audited as email_created when it
+		// was added).
+		switch {
+		case first:
+			evs = append(evs, events.Event{Webhook: events.UserCreate, UserID: userID, Email: e.Address})
+		case assigned:
+			evs = append(evs, events.Event{Webhook: events.EmailCreate, UserID: userID, Email: e.Address})
+		}
+		for _, ev := range evs {
+			if err := s.emit(ctx, ev); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

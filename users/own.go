@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/hanko-go/hanko/autherr"
+	"github.com/hanko-go/hanko/events"
 	"github.com/hanko-go/hanko/store"
 )
 
@@ -46,7 +47,7 @@ func (s *Service) AddOwnEmail(ctx context.Context, userID uuid.UUID, address str
 			return ErrEmailInUse
 		case err == nil && s.cfg.RequireVerification:
 			out = existing // the pending row stays as it is until verified
-			return nil
+			return s.emitOwnEmailCreated(ctx, userID, a, false)
 		case err == nil:
 			existing.UserID, existing.UpdatedAt = &userID, now
 			out = existing
@@ -68,21 +69,40 @@ func (s *Service) AddOwnEmail(ctx context.Context, userID uuid.UUID, address str
 				return conflictAs(err, ErrEmailInUse)
 			}
 			if out.UserID == nil {
-				return nil
+				return s.emitOwnEmailCreated(ctx, userID, a, false)
 			}
 		default:
 			return err
 		}
 		// Assigned now: primary when the user has none (the reference checks
 		// for a primary, not for zero addresses).
-		if _, err := s.cfg.Store.GetPrimaryEmail(ctx, userID); !errors.Is(err, autherr.NotFound) {
-			return err // nil: the user keeps their primary address
+		if _, err := s.cfg.Store.GetPrimaryEmail(ctx, userID); err == nil {
+			return s.emitOwnEmailCreated(ctx, userID, a, true) // the user keeps their primary address
+		} else if !errors.Is(err, autherr.NotFound) {
+			return err
 		}
 		primary = true
-		return s.setPrimary(ctx, userID, out.ID, now)
+		if err := s.setPrimary(ctx, userID, out.ID, now); err != nil {
+			return err
+		}
+		if err := s.emit(ctx, events.Event{Audit: events.PrimaryEmailChanged, UserID: userID, Email: a}); err != nil {
+			return err
+		}
+		return s.emitOwnEmailCreated(ctx, userID, a, true)
 	})
 	if err != nil {
 		return Email{}, err
 	}
 	return emailFromRecord(out, primary), nil
+}
+
+// emitOwnEmailCreated records an address added by its user: always audited
+// (email_created), and announced to webhooks (user.update.email.create) only
+// once it is the user's; a pending address is announced by VerifyEmail.
+func (s *Service) emitOwnEmailCreated(ctx context.Context, userID uuid.UUID, address string, assigned bool) error {
+	e := events.Event{Audit: events.EmailCreated, UserID: userID, Details: map[string]any{"email": address}}
+	if assigned {
+		e.Webhook = events.EmailCreate
+	}
+	return s.emit(ctx, e)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/hanko-go/hanko/autherr"
+	"github.com/hanko-go/hanko/events"
 	"github.com/hanko-go/hanko/store"
 )
 
@@ -38,6 +39,12 @@ type Config struct {
 	// Sessions, when set, revokes a deleted user's sessions in the same
 	// transaction as the deletion.
 	Sessions SessionRevoker
+
+	// Events receives what changed (user_created/user.create,
+	// email_created/user.update.email.create, …), inside the transaction
+	// of the change, so a rollback emits nothing and an emitter's error
+	// rolls the change back. [nil: nothing is emitted]
+	Events events.Emitter
 
 	Now  func() time.Time // [time.Now]
 	Rand io.Reader        // for IDs [crypto/rand.Reader]
@@ -82,6 +89,18 @@ type User struct {
 	Username  *Username
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// Identities are the user's third-party accounts (filled by Get).
+	Identities []Identity
+}
+
+// Identity is a third-party account linked to one of a user's addresses.
+type Identity struct {
+	ID           uuid.UUID
+	ProviderID   string // the account's ID at the provider
+	ProviderName string
+	EmailID      uuid.UUID
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // PrimaryEmail returns the user's primary email, or nil.
@@ -118,6 +137,10 @@ func fromRecord(r store.User) User {
 	primary := r.PrimaryEmailID()
 	for _, e := range r.Emails {
 		u.Emails = append(u.Emails, emailFromRecord(e, e.ID == primary))
+		for _, i := range e.Identities {
+			u.Identities = append(u.Identities, Identity{ID: i.ID, ProviderID: i.ProviderID, ProviderName: i.ProviderName,
+				EmailID: i.EmailID, CreatedAt: i.CreatedAt, UpdatedAt: i.UpdatedAt})
+		}
 	}
 	if r.Username != nil {
 		u.Username = &Username{ID: r.Username.ID, Username: r.Username.Username, CreatedAt: r.Username.CreatedAt, UpdatedAt: r.Username.UpdatedAt}
@@ -294,7 +317,7 @@ func (s *Service) Create(ctx context.Context, nu NewUser) (User, error) {
 				return conflictAs(err, ErrUsernameTaken)
 			}
 		}
-		return nil
+		return s.emit(ctx, events.Event{Audit: events.UserCreated, Webhook: events.UserCreate, UserID: id, Email: primaryAddress(nu.Emails)})
 	})
 	if err != nil {
 		return User{}, err
@@ -332,6 +355,14 @@ func conflictAs(err, with error) error {
 // ErrUserNotFound if there is no such user.
 func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
 	return s.cfg.Store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.cfg.Store.LockUser(ctx, id); err != nil {
+			return notFoundAs(err, ErrUserNotFound)
+		}
+		// Before the deletion, so that the webhook payload can still load
+		// the user.
+		if err := s.emit(ctx, events.Event{Audit: events.UserDeleted, Webhook: events.UserDelete, UserID: id}); err != nil {
+			return err
+		}
 		if s.cfg.Sessions != nil {
 			if err := s.cfg.Sessions.RevokeUser(ctx, id); err != nil {
 				return err
@@ -356,6 +387,13 @@ type SignUpResult struct {
 // becomes the user's (unverified) primary address at once. It returns ErrSignupDisabled, ErrInvalidEmail, or ErrEmailTaken when the
 // address belongs to a user.
 func (s *Service) SignUp(ctx context.Context, address string) (SignUpResult, error) {
+	return s.SignUpThen(ctx, address, nil)
+}
+
+// SignUpThen is SignUp followed, in the same transaction, by then (when not
+// nil), so that what the caller does next (issue the session) commits or
+// rolls back with the new user and its events.
+func (s *Service) SignUpThen(ctx context.Context, address string, then func(ctx context.Context, res SignUpResult) error) (SignUpResult, error) {
 	if !s.cfg.AllowSignup {
 		return SignUpResult{}, ErrSignupDisabled
 	}
@@ -384,14 +422,23 @@ func (s *Service) SignUp(ctx context.Context, address string) (SignUpResult, err
 		if s.cfg.RequireVerification {
 			if existing.ID != uuid.Nil {
 				res.EmailID = existing.ID
-				return nil
+			} else {
+				eid, err := s.newID()
+				if err != nil {
+					return err
+				}
+				res.EmailID = eid
+				if err := s.cfg.Store.CreateEmail(ctx, store.Email{ID: eid, Address: a, CreatedAt: now, UpdatedAt: now}); err != nil {
+					return conflictAs(err, ErrEmailTaken)
+				}
 			}
-			eid, err := s.newID()
-			if err != nil {
+			// The user row exists now (user_created, as the reference
+			// audits it); the user.create webhook waits for the address to
+			// be verified (VerifyEmail).
+			if err := s.emit(ctx, events.Event{Audit: events.UserCreated, UserID: uid, Email: a}); err != nil {
 				return err
 			}
-			res.EmailID = eid
-			return conflictAs(s.cfg.Store.CreateEmail(ctx, store.Email{ID: eid, Address: a, CreatedAt: now, UpdatedAt: now}), ErrEmailTaken)
+			return s.then(ctx, then, res)
 		}
 		res.Assigned = true
 		if existing.ID != uuid.Nil {
@@ -411,12 +458,40 @@ func (s *Service) SignUp(ctx context.Context, address string) (SignUpResult, err
 				return conflictAs(err, ErrEmailTaken)
 			}
 		}
-		return s.setPrimary(ctx, uid, res.EmailID, now)
+		if err := s.setPrimary(ctx, uid, res.EmailID, now); err != nil {
+			return err
+		}
+		if err := s.emit(ctx, events.Event{Audit: events.UserCreated, Webhook: events.UserCreate, UserID: uid, Email: a}); err != nil {
+			return err
+		}
+		return s.then(ctx, then, res)
 	})
 	if err != nil {
 		return SignUpResult{}, err
 	}
 	return res, nil
+}
+
+func (s *Service) then(ctx context.Context, then func(context.Context, SignUpResult) error, res SignUpResult) error {
+	if then == nil {
+		return nil
+	}
+	return then(ctx, res)
+}
+
+// emit sends e to the configured emitter, if any.
+func (s *Service) emit(ctx context.Context, e events.Event) error {
+	return events.Emit(ctx, s.cfg.Events, e)
+}
+
+// primaryAddress is the primary one of new addresses, or "".
+func primaryAddress(es []NewEmail) string {
+	for _, e := range es {
+		if e.Primary {
+			return e.Address
+		}
+	}
+	return ""
 }
 
 // LookupResult is what POST /user reveals about an address's owner.
