@@ -1,0 +1,16 @@
+-- Ours: one outbox row per (event, hook); see the SQLite migration.
+DROP TABLE IF EXISTS webhook_outbox;
+CREATE TABLE webhook_outbox (
+    id               uuid PRIMARY KEY NOT NULL,
+    event            varchar(255) NOT NULL,
+    data             text NOT NULL,
+    webhook_id       uuid NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+    callback         text NOT NULL,
+    attempts         integer NOT NULL DEFAULT 0,
+    next_attempt_at  timestamptz NOT NULL,
+    locked_until     timestamptz NULL,
+    last_error       text NULL,
+    created_at       timestamptz NOT NULL
+);
+CREATE INDEX webhook_outbox_next_attempt_at_idx ON webhook_outbox (next_attempt_at, id);
+CREATE INDEX webhook_outbox_webhook_id_idx ON webhook_outbox (webhook_id);

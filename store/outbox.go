@@ -1,0 +1,93 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+)
+
+// InsertOutbox writes webhook deliveries, normally in the transaction of the
+// change that caused them.
+func (s *DB) InsertOutbox(ctx context.Context, rows []OutboxEvent) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	_, err := s.idb(ctx).NewInsert().Model(&rows).Exec(ctx)
+	return mapErr(err)
+}
+
+// ClaimOutbox leases up to limit deliveries that are due at now (their
+// next_attempt_at has come and no unexpired lease holds them) until
+// lockedUntil, and returns them, oldest due first. Concurrent claimers on
+// any number of instances get disjoint rows: PostgreSQL and MySQL skip rows
+// another claimer has locked (FOR UPDATE SKIP LOCKED; MySQL 8, MariaDB
+// 10.6+), SQLite serialises writers (BEGIN IMMEDIATE). A leased row becomes
+// due again when its lease runs out, so a crashed instance's rows are
+// retried by another.
+func (s *DB) ClaimOutbox(ctx context.Context, now, lockedUntil time.Time, limit int) ([]OutboxEvent, error) {
+	var rows []OutboxEvent
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		rows = rows[:0]
+		q := s.idb(ctx).NewSelect().Model(&rows).
+			Where("next_attempt_at <= ?", now).
+			WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+				return q.Where("locked_until IS NULL").WhereOr("locked_until <= ?", now)
+			}).
+			Order("next_attempt_at", "id").Limit(int64(limit))
+		if s.dialect != SQLite {
+			q = q.For("UPDATE SKIP LOCKED")
+		}
+		if err := q.Scan(ctx); err != nil {
+			return mapErr(err)
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		ids := make([]uuid.UUID, len(rows))
+		for i := range rows {
+			ids[i] = rows[i].ID
+			rows[i].LockedUntil = &lockedUntil
+		}
+		_, err := s.idb(ctx).NewUpdate().Model((*OutboxEvent)(nil)).
+			Set("locked_until = ?", lockedUntil).Where("id IN (?)", bun.List(ids)).Exec(ctx)
+		return mapErr(err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+// DeleteOutbox removes deliveries (delivered, or given up) in one
+// statement. It is autherr.NotFound when none of them existed.
+func (s *DB) DeleteOutbox(ctx context.Context, ids ...uuid.UUID) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return affected(s.idb(ctx).NewDelete().Model((*OutboxEvent)(nil)).Where("id IN (?)", bun.List(ids)).Exec(ctx))
+}
+
+// RescheduleOutbox records a failed attempt: the delivery's attempt count
+// and last error, and when to try again; its lease is released. A missing
+// row is autherr.NotFound.
+func (s *DB) RescheduleOutbox(ctx context.Context, id uuid.UUID, attempts int, next time.Time, lastError string) error {
+	return affected(s.idb(ctx).NewUpdate().Model((*OutboxEvent)(nil)).
+		Set("attempts = ?", attempts).Set("next_attempt_at = ?", next).Set("last_error = ?", lastError).
+		Set("locked_until = NULL").Where("id = ?", id).Exec(ctx))
+}
+
+// CountOutbox returns how many deliveries are pending (leased or not).
+func (s *DB) CountOutbox(ctx context.Context) (int, error) {
+	n, err := s.idb(ctx).NewSelect().Model((*OutboxEvent)(nil)).Count(ctx)
+	return int(n), mapErr(err)
+}
+
+// ListOutbox returns every pending delivery, oldest first (for tests and
+// operators).
+func (s *DB) ListOutbox(ctx context.Context) ([]OutboxEvent, error) {
+	rows := []OutboxEvent{}
+	err := s.idb(ctx).NewSelect().Model(&rows).Order("created_at", "id").Scan(ctx)
+	return rows, mapErr(err)
+}

@@ -1,0 +1,526 @@
+package webhook_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/google/uuid"
+	"github.com/hanko-go/hanko/autherr"
+	"github.com/hanko-go/hanko/events"
+	"github.com/hanko-go/hanko/store"
+	"github.com/hanko-go/hanko/store/storetest"
+	"github.com/hanko-go/hanko/webhook"
+)
+
+func TestRetriesUntilDeliveredExactlyOnce(t *testing.T) {
+	db, c, rcv := storetest.OpenSQLite(t), newClock(), newReceiver(t, 3)
+	var mu sync.Mutex
+	outcomes := map[bool]int{}
+	s := newService(t, db, c, func(cfg *webhook.Config) {
+		cfg.Hooks = []webhook.Hook{{Callback: rcv.URL(), Events: []string{"user"}}}
+		cfg.OnDelivery = func(event string, ok bool) {
+			mu.Lock()
+			defer mu.Unlock()
+			outcomes[ok]++
+		}
+	})
+	uid := newUser(t, db, "ada@example.com")
+	emit(t, db, s, events.Event{Audit: events.UserCreated, Webhook: events.UserCreate, UserID: uid})
+
+	drain(t, db, s, c, 20)
+
+	got := rcv.deliveries()
+	if len(got) != 4 || len(rcv.succeeded()) != 1 {
+		t.Fatalf("receiver got %d requests (%d ok), want 3 failures then 1 success", len(got), len(rcv.succeeded()))
+	}
+	for _, d := range got {
+		if d.Key == "" || d.Key != got[0].Key {
+			t.Fatalf("Idempotency-Key %q, first was %q: want one stable key", d.Key, got[0].Key)
+		}
+		if d.Event != "user.create" || d.ContentType != "application/json" || d.UserAgent == "" {
+			t.Fatalf("delivery %+v", d)
+		}
+	}
+	if depth(t, s) != 0 {
+		t.Fatal("delivered row still in the outbox")
+	}
+	if outcomes[false] != 3 || outcomes[true] != 1 {
+		t.Fatalf("OnDelivery outcomes %v, want 3 failed and 1 ok", outcomes)
+	}
+	// Delivered is final: more dispatching sends nothing more.
+	c.Advance(time.Hour)
+	drain(t, db, s, c, 3)
+	if len(rcv.deliveries()) != 4 {
+		t.Fatalf("redelivered: %d requests", len(rcv.deliveries()))
+	}
+}
+
+func TestBackoffWaitsBetweenAttempts(t *testing.T) {
+	db, c, rcv := storetest.OpenSQLite(t), newClock(), newReceiver(t, 100)
+	s := newService(t, db, c, func(cfg *webhook.Config) {
+		cfg.Hooks = []webhook.Hook{{Callback: rcv.URL(), Events: []string{"email.send"}}}
+		cfg.RetryBase, cfg.RetryMax = time.Minute, time.Hour
+	})
+	emit(t, db, s, events.Event{Webhook: events.EmailSend, Data: map[string]string{"subject": "x"}})
+	for range 3 {
+		if _, err := s.DeliverDue(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(rcv.deliveries()); n != 1 {
+		t.Fatalf("%d attempts without the clock moving, want 1 (the retry waits)", n)
+	}
+	c.Advance(time.Minute) // the first retry waits between 30 s and 1 min
+	if _, err := s.DeliverDue(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(rcv.deliveries()); n != 2 {
+		t.Fatalf("%d attempts after the backoff, want 2", n)
+	}
+}
+
+func TestGivesUpAfterMaxAttempts(t *testing.T) {
+	db, c, rcv := storetest.OpenSQLite(t), newClock(), newReceiver(t, 1000)
+	s := newService(t, db, c, func(cfg *webhook.Config) {
+		cfg.Hooks = []webhook.Hook{{Callback: rcv.URL(), Events: []string{"user"}}}
+		cfg.MaxAttempts = 4
+	})
+	emit(t, db, s, events.Event{Webhook: events.UserCreate, UserID: newUser(t, db, "a@example.com")})
+	drain(t, db, s, c, 20)
+	if n := len(rcv.deliveries()); n != 4 {
+		t.Fatalf("%d attempts, want MaxAttempts = 4", n)
+	}
+	if depth(t, s) != 0 {
+		t.Fatal("given-up row left in the outbox")
+	}
+}
+
+func TestDatabaseHookDisabledAfterFailuresConfigHookNot(t *testing.T) {
+	db, c := storetest.OpenSQLite(t), newClock()
+	dbRcv, cfgRcv := newReceiver(t, 1000), newReceiver(t, 1000)
+	s := newService(t, db, c, func(cfg *webhook.Config) {
+		cfg.Hooks = []webhook.Hook{{Callback: cfgRcv.URL(), Events: []string{"user"}}}
+	})
+	hook, err := s.Create(t.Context(), dbRcv.URL(), []string{"user.create"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	emit(t, db, s, events.Event{Webhook: events.UserCreate, UserID: newUser(t, db, "a@example.com")})
+	drain(t, db, s, c, 30)
+
+	got, err := s.Get(t.Context(), hook.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Enabled || got.Failures != 6 {
+		t.Fatalf("database hook after failing: enabled=%t failures=%d, want disabled after 6 (> 5)", got.Enabled, got.Failures)
+	}
+	if n := len(dbRcv.deliveries()); n != 6 {
+		t.Fatalf("database hook called %d times, want 6", n)
+	}
+	// The config hook kept being retried up to MaxAttempts (10): it is
+	// never disabled.
+	if n := len(cfgRcv.deliveries()); n != 10 {
+		t.Fatalf("config hook called %d times, want 10", n)
+	}
+	// A disabled hook hears nothing more; the config hook still does.
+	emit(t, db, s, events.Event{Webhook: events.UserCreate, UserID: newUser(t, db, "b@example.com")})
+	drain(t, db, s, c, 1)
+	if n := len(dbRcv.deliveries()); n != 6 {
+		t.Fatalf("disabled hook called again (%d)", n)
+	}
+	if n := len(cfgRcv.deliveries()); n != 11 {
+		t.Fatalf("config hook not called after failures (%d)", n)
+	}
+}
+
+func TestDatabaseHookSuccessResetsFailuresAndExtendsExpiry(t *testing.T) {
+	db, c, rcv := storetest.OpenSQLite(t), newClock(), newReceiver(t, 2)
+	s := newService(t, db, c, nil)
+	hook, err := s.Create(t.Context(), rcv.URL(), []string{"user"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	emit(t, db, s, events.Event{Webhook: events.UserDelete, UserID: newUser(t, db, "a@example.com")})
+	if _, err := s.DeliverDue(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Get(t.Context(), hook.ID); got.Failures != 1 {
+		t.Fatalf("failures after one failure = %d", got.Failures)
+	}
+	drain(t, db, s, c, 10)
+	got, _ := s.Get(t.Context(), hook.ID)
+	if !got.Enabled || got.Failures != 0 || !got.ExpiresAt.Equal(c.Now().Add(30*24*time.Hour)) {
+		t.Fatalf("after success: %+v (now %s)", got, c.Now())
+	}
+}
+
+func TestExpiredHookDisabledWithTimeExpiration(t *testing.T) {
+	for _, allow := range []bool{true, false} {
+		t.Run(fmt.Sprint("allow_time_expiration=", allow), func(t *testing.T) {
+			db, c, rcv := storetest.OpenSQLite(t), newClock(), newReceiver(t, 0)
+			s := newService(t, db, c, func(cfg *webhook.Config) { cfg.AllowTimeExpiration = allow })
+			hook, err := s.Create(t.Context(), rcv.URL(), []string{"user"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Advance(31 * 24 * time.Hour)
+			emit(t, db, s, events.Event{Webhook: events.UserCreate, UserID: newUser(t, db, "a@example.com")})
+			drain(t, db, s, c, 3)
+			got, _ := s.Get(t.Context(), hook.ID)
+			if allow && (got.Enabled || len(rcv.deliveries()) != 0) {
+				t.Fatalf("expired hook: enabled=%t, called %d times; want disabled, not called", got.Enabled, len(rcv.deliveries()))
+			}
+			if !allow && (!got.Enabled || len(rcv.succeeded()) != 1) {
+				t.Fatalf("expiry ignored: enabled=%t, called %d times", got.Enabled, len(rcv.deliveries()))
+			}
+		})
+	}
+}
+
+func TestRolledBackChangeEmitsNothing(t *testing.T) {
+	db, c, rcv := storetest.OpenSQLite(t), newClock(), newReceiver(t, 0)
+	s := newService(t, db, c, func(cfg *webhook.Config) {
+		cfg.Hooks = []webhook.Hook{{Callback: rcv.URL(), Events: []string{"user"}}}
+	})
+	s.Start()
+	uid := newUser(t, db, "a@example.com")
+	boom := errors.New("boom")
+	err := db.InTx(t.Context(), func(ctx context.Context) error {
+		if err := s.Emit(ctx, events.Event{Webhook: events.UserDelete, UserID: uid}); err != nil {
+			return err
+		}
+		if err := db.DeleteUser(ctx, uid); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	if depth(t, s) != 0 {
+		t.Fatal("rolled-back change left an outbox row")
+	}
+	s.Wake()
+	time.Sleep(50 * time.Millisecond) // several polls
+	if n := len(rcv.deliveries()); n != 0 {
+		t.Fatalf("rolled-back change delivered %d times", n)
+	}
+	if _, err := db.GetUser(t.Context(), uid); err != nil {
+		t.Fatalf("user gone after rollback: %v", err)
+	}
+}
+
+func TestEmitWithoutSubscribersWritesNothing(t *testing.T) {
+	db, c := storetest.OpenSQLite(t), newClock()
+	s := newService(t, db, c, func(cfg *webhook.Config) {
+		cfg.Hooks = []webhook.Hook{{Callback: "https://example.com/hook", Events: []string{"email.send"}}}
+	})
+	emit(t, db, s, events.Event{Audit: events.UserCreated, Webhook: events.UserCreate, UserID: newUser(t, db, "a@example.com")})
+	emit(t, db, s, events.Event{Audit: events.PasswordLoginSucceeded})
+	if depth(t, s) != 0 {
+		t.Fatal("an event nobody subscribed to was queued")
+	}
+}
+
+func TestEmitForMissingUserFails(t *testing.T) {
+	db, c := storetest.OpenSQLite(t), newClock()
+	s := newService(t, db, c, func(cfg *webhook.Config) {
+		cfg.Hooks = []webhook.Hook{{Callback: "https://example.com/hook", Events: []string{"user"}}}
+	})
+	err := db.InTx(t.Context(), func(ctx context.Context) error {
+		return s.Emit(ctx, events.Event{Webhook: events.UserDelete, UserID: uuid.New()})
+	})
+	if err == nil || !strings.Contains(err.Error(), "emit before deleting") {
+		t.Fatalf("Emit for a missing user: %v", err)
+	}
+}
+
+func TestPrefixMatching(t *testing.T) {
+	db, c := storetest.OpenSQLite(t), newClock()
+	all, email, send := newReceiver(t, 0), newReceiver(t, 0), newReceiver(t, 0)
+	s := newService(t, db, c, func(cfg *webhook.Config) {
+		cfg.Hooks = []webhook.Hook{
+			{Callback: all.URL(), Events: []string{"user"}},
+			{Callback: email.URL(), Events: []string{"user.update.email"}},
+			{Callback: send.URL(), Events: []string{"email.send"}},
+		}
+	})
+	uid := newUser(t, db, "a@example.com")
+	for _, e := range []string{events.UserCreate, events.EmailCreate, events.EmailPrimary, events.EmailDelete, events.UserDelete} {
+		emit(t, db, s, events.Event{Webhook: e, UserID: uid})
+	}
+	emit(t, db, s, events.Event{Webhook: events.EmailSend, Data: map[string]string{}})
+	drain(t, db, s, c, 3)
+	if len(all.succeeded()) != 5 || len(email.succeeded()) != 3 || len(send.succeeded()) != 1 {
+		t.Fatalf("user: %d, user.update.email: %d, email.send: %d; want 5, 3, 1",
+			len(all.succeeded()), len(email.succeeded()), len(send.succeeded()))
+	}
+	for _, tc := range []struct {
+		sub, event string
+		want       bool
+	}{
+		{"user", "user.create", true}, {"user", "user", true}, {"user.update", "user.update.email.create", true},
+		{"user", "username.x", false}, {"user.create", "user", false}, {"email", "email.send", true},
+	} {
+		if got := webhook.Matches(tc.sub, tc.event); got != tc.want {
+			t.Errorf("Matches(%q, %q) = %t", tc.sub, tc.event, got)
+		}
+	}
+}
+
+func TestTokenClaimsAndPayload(t *testing.T) {
+	db, c, rcv := storetest.OpenSQLite(t), newClock(), newReceiver(t, 0)
+	s := newService(t, db, c, func(cfg *webhook.Config) {
+		cfg.Hooks = []webhook.Hook{{Callback: rcv.URL(), Events: []string{"user"}}}
+	})
+	uid := newUser(t, db, "ada@example.com")
+	emit(t, db, s, events.Event{Webhook: events.UserCreate, UserID: uid})
+	drain(t, db, s, c, 2)
+	got := rcv.succeeded()
+	if len(got) != 1 {
+		t.Fatalf("%d deliveries", len(got))
+	}
+	parts := strings.Split(got[0].Token, ".")
+	if len(parts) != 3 {
+		t.Fatalf("token %q is not a compact JWS", got[0].Token)
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims struct {
+		Sub  string   `json:"sub"`
+		Aud  []string `json:"aud"`
+		Evt  string   `json:"evt"`
+		Iat  int64    `json:"iat"`
+		Exp  int64    `json:"exp"`
+		Data struct {
+			ID     uuid.UUID `json:"id"`
+			Emails []struct {
+				Address   string `json:"address"`
+				IsPrimary bool   `json:"is_primary"`
+			} `json:"emails"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		t.Fatal(err)
+	}
+	if claims.Sub != "hanko webhooks" || claims.Evt != "user.create" || len(claims.Aud) != 1 || claims.Aud[0] != "localhost" ||
+		claims.Iat != c.Now().Unix() || claims.Exp-claims.Iat != 300 {
+		t.Fatalf("claims %+v", claims)
+	}
+	if claims.Data.ID != uid || len(claims.Data.Emails) != 1 || claims.Data.Emails[0].Address != "ada@example.com" || !claims.Data.Emails[0].IsPrimary {
+		t.Fatalf("data claim %+v: want the admin API user", claims.Data)
+	}
+}
+
+func TestManageHooks(t *testing.T) {
+	db, c := storetest.OpenSQLite(t), newClock()
+	s := newService(t, db, c, nil)
+	ctx := t.Context()
+	for _, tc := range []struct {
+		callback string
+		events   []string
+		msg      string
+	}{
+		{"", []string{"user"}, "callback is a required field"},
+		{"not a url", []string{"user"}, "callback must be a valid URL"},
+		{"ftp://example.com/x", []string{"user"}, "callback must be a valid URL"},
+		{"https://example.com/x", nil, "events must contain at least 1 item"},
+		{"https://example.com/x", []string{"user.unknown"}, "events[0] must be one of"},
+		{"https://example.com/x", []string{"user", "user"}, "events entries are not unique"},
+	} {
+		_, err := s.Create(ctx, tc.callback, tc.events)
+		if !errors.Is(err, autherr.Invalid) || !strings.HasPrefix(autherr.Message(err), tc.msg) {
+			t.Errorf("Create(%q, %v) = %v, want Invalid %q", tc.callback, tc.events, err, tc.msg)
+		}
+	}
+	h, err := s.Create(ctx, "https://example.com/x", []string{"user", "email.send"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !h.Enabled || h.Failures != 0 || !h.ExpiresAt.Equal(c.Now().Add(30*24*time.Hour)) || len(h.Events) != 2 {
+		t.Fatalf("created %+v", h)
+	}
+	c.Advance(time.Hour)
+	up, err := s.Update(ctx, h.ID, "https://example.org/y", []string{"user.delete"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if up.Enabled || up.Callback != "https://example.org/y" || len(up.Events) != 1 || up.Events[0].Event != "user.delete" ||
+		!up.ExpiresAt.Equal(c.Now().Add(30*24*time.Hour)) {
+		t.Fatalf("updated %+v", up)
+	}
+	if _, err := s.Update(ctx, uuid.New(), "https://example.org/y", []string{"user"}, true); !errors.Is(err, webhook.ErrNotFound) {
+		t.Fatalf("Update unknown: %v", err)
+	}
+	list, err := s.List(ctx)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("List = %v, %v", list, err)
+	}
+	if err := s.Delete(ctx, h.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, h.ID); !errors.Is(err, webhook.ErrNotFound) {
+		t.Fatalf("Delete twice: %v", err)
+	}
+	if _, err := s.Get(ctx, h.ID); !errors.Is(err, webhook.ErrNotFound) {
+		t.Fatalf("Get deleted: %v", err)
+	}
+}
+
+func TestNewRejectsBadConfig(t *testing.T) {
+	db := storetest.OpenSQLite(t)
+	_, err := webhook.New(webhook.Config{Store: db, Keys: newKeys(t, db), Audience: []string{"x"},
+		Hooks: []webhook.Hook{{Callback: "nope", Events: []string{"user"}}}})
+	if err == nil || !strings.Contains(err.Error(), "webhooks.hooks[0]") {
+		t.Fatalf("New with a bad hook: %v", err)
+	}
+	if _, err := webhook.New(webhook.Config{}); err == nil {
+		t.Fatal("New without Store, Keys, Audience succeeded")
+	}
+}
+
+// TestTwoDispatchersNoDuplicates runs two services (two instances' pools)
+// on one database, both dispatching, and checks every event arrives once.
+func TestTwoDispatchersNoDuplicates(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) {
+		path := t.TempDir() + "/hanko.db"
+		a := storetest.OpenMigrated(t, store.Options{Dialect: "sqlite", DSN: path})
+		b := storetest.OpenMigrated(t, store.Options{Dialect: "sqlite", DSN: path})
+		testTwoDispatchers(t, a, b)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		a, b := twoPools(t, "postgres", "HANKO_TEST_POSTGRES_DSN")
+		testTwoDispatchers(t, a, b)
+	})
+	t.Run("mysql", func(t *testing.T) {
+		a, b := twoPools(t, "mysql", "HANKO_TEST_MYSQL_DSN")
+		testTwoDispatchers(t, a, b)
+	})
+}
+
+func testTwoDispatchers(t *testing.T, a, b *store.DB) {
+	const n = 40
+	c, rcv := newClock(), newReceiver(t, 0)
+	hooks := []webhook.Hook{{Callback: rcv.URL(), Events: []string{"email.send"}}}
+	sa := newService(t, a, c, func(cfg *webhook.Config) { cfg.Hooks = hooks; cfg.Batch = 3 })
+	sb := newService(t, b, c, func(cfg *webhook.Config) { cfg.Hooks = hooks; cfg.Batch = 3 })
+	sa.Start()
+	sb.Start()
+	for i := range n {
+		s, db := sa, a
+		if i%2 == 1 {
+			s, db = sb, b
+		}
+		emit(t, db, s, events.Event{Webhook: events.EmailSend, Data: map[string]int{"i": i}})
+	}
+	deadline := time.After(20 * time.Second)
+	for len(rcv.succeeded()) < n {
+		select {
+		case <-rcv.seen:
+		case <-deadline:
+			t.Fatalf("%d of %d events arrived", len(rcv.succeeded()), n)
+		}
+	}
+	time.Sleep(100 * time.Millisecond) // let any duplicate show up
+	keys := map[string]int{}
+	for _, d := range rcv.deliveries() {
+		keys[d.Key]++
+	}
+	if len(keys) != n {
+		t.Fatalf("%d distinct events, want %d", len(keys), n)
+	}
+	for k, cnt := range keys {
+		if cnt != 1 {
+			t.Fatalf("event %s delivered %d times", k, cnt)
+		}
+	}
+	// Delivered rows are deleted once their batch is done.
+	for end := time.Now().Add(5 * time.Second); depth(t, sa) != 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("outbox not empty: %d rows", depth(t, sa))
+		}
+	}
+}
+
+// twoPools creates a fresh database on the server the environment
+// variable names and opens two migrated pools on it, as two instances
+// would have. It skips when the variable is unset.
+func twoPools(t *testing.T, dialect, env string) (a, b *store.DB) {
+	t.Helper()
+	dsn := os.Getenv(env)
+	if dsn == "" {
+		t.Skip(env + " is not set")
+	}
+	admin, err := store.Open(t.Context(), store.Options{Dialect: dialect, DSN: dsn, MaxOpenConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "hanko_wh_" + strings.ToLower(rand.Text())
+	if _, err := admin.Bun().ExecContext(t.Context(), "CREATE DATABASE "+name); err != nil {
+		admin.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		drop := "DROP DATABASE " + name
+		if dialect == "postgres" {
+			drop += " WITH (FORCE)"
+		}
+		if _, err := admin.Bun().ExecContext(context.Background(), drop); err != nil {
+			t.Errorf("%s: %v", drop, err)
+		}
+		admin.Close()
+	})
+	if dialect == "postgres" {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.Path = "/" + name
+		dsn = u.String()
+	} else {
+		c, err := mysql.ParseDSN(dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.DBName = name
+		dsn = c.FormatDSN()
+	}
+	a = storetest.OpenMigrated(t, store.Options{Dialect: dialect, DSN: dsn})
+	b = storetest.OpenMigrated(t, store.Options{Dialect: dialect, DSN: dsn})
+	return a, b
+}
+
+func TestTransportErrorKeepsCallbackSecret(t *testing.T) {
+	db, c := storetest.OpenSQLite(t), newClock()
+	rcv := newReceiver(t, 0)
+	callback := rcv.URL() + "?token=s3cr3t"
+	rcv.srv.Close() // connection refused
+	s := newService(t, db, c, func(cfg *webhook.Config) {
+		cfg.Hooks = []webhook.Hook{{Callback: callback, Events: []string{"email.send"}}}
+	})
+	emit(t, db, s, events.Event{Webhook: events.EmailSend, Data: map[string]string{}})
+	if _, err := s.DeliverDue(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.ListOutbox(t.Context())
+	if err != nil || len(rows) != 1 || rows[0].Attempts != 1 || rows[0].LastError == nil {
+		t.Fatalf("rows %+v, %v", rows, err)
+	}
+	if strings.Contains(*rows[0].LastError, "s3cr3t") {
+		t.Fatalf("last_error shows the callback: %q", *rows[0].LastError)
+	}
+}
