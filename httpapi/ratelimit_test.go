@@ -1,7 +1,9 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,6 +13,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/hanko-go/hanko/httpapi"
 	"github.com/hanko-go/hanko/ratelimit"
+	"github.com/hanko-go/hanko/store"
+	"github.com/hanko-go/hanko/store/storetest"
 	"github.com/hanko-go/hanko/users"
 )
 
@@ -39,10 +43,24 @@ func checkLimitHeaders(t *testing.T, rec *httptest.ResponseRecorder, limit, rema
 
 func TestPasscodeInitializeRateLimited(t *testing.T) {
 	t.Parallel()
+	for _, kind := range []string{"memory", "database"} {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			testPasscodeInitializeRateLimited(t, kind)
+		})
+	}
+}
+
+// testPasscodeInitializeRateLimited runs the passcode limit scenario on the
+// in-memory or the database limiter; both answer alike.
+func testPasscodeInitializeRateLimited(t *testing.T, kind string) {
 	var clk *testClock
 	now := func() time.Time { return clk.Now() }
 	api := newTestAPI(t, func(_ *users.Config, d *httpapi.Deps) {
 		d.Limits.Passcode = ratelimit.NewMemory(3, time.Minute, now)
+		if kind == "database" {
+			d.Limits.Passcode = ratelimit.NewDatabase(storetest.OpenSQLite(t), 3, time.Minute, ratelimit.Options{Now: now})
+		}
 	})
 	clk = api.clock
 	u := mustCreate(t, api, "ada@example.com")
@@ -112,7 +130,9 @@ func TestPasscodeInitializeUnlimitedByDefault(t *testing.T) {
 func TestPasswordLoginRateLimited(t *testing.T) {
 	t.Parallel()
 	api := newPasswordAPI(t, func(_ *users.Config, d *httpapi.Deps) {
-		d.Limits.Password = ratelimit.NewMemory(2, time.Minute, nil)
+		// A clock standing still: password hashing under load must not
+		// move the headers.
+		d.Limits.Password = ratelimit.NewMemory(2, time.Minute, (&testClock{t: time.Now()}).Now)
 	})
 	uid := uuid.NewString()
 	for i := range 2 {
@@ -126,10 +146,41 @@ func TestPasswordLoginRateLimited(t *testing.T) {
 	if rec.Code != 429 || decode[errBody](t, rec).Message != "Too Many Requests" {
 		t.Fatalf("3rd login: %d %s", rec.Code, rec.Body)
 	}
-	if ra := rec.Header().Get("Retry-After"); ra != "30" && ra != "29" {
+	if ra := rec.Header().Get("Retry-After"); ra != "30" {
 		t.Fatalf("Retry-After = %q", ra)
 	}
 	if rec := doFrom(t, api.public, "192.0.2.2:1", "POST", "/password/login", pwBody(uid, "guess")); rec.Code != 401 {
 		t.Fatalf("another IP: %d", rec.Code)
+	}
+}
+
+// A limiter whose store is down fails closed: 503 with the generic body,
+// nothing sent, the cause logged. Here the database limiter's store has
+// been closed.
+func TestRateLimiterDownFailsClosed(t *testing.T) {
+	t.Parallel()
+	down, err := store.Open(t.Context(), store.Options{Dialect: "sqlite", DSN: t.TempDir() + "/down.db"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	down.Close()
+	var logs bytes.Buffer
+	api := newTestAPI(t, func(_ *users.Config, d *httpapi.Deps) {
+		d.Limits.Passcode = ratelimit.NewDatabase(down, 3, time.Minute, ratelimit.Options{})
+		d.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	})
+	u := mustCreate(t, api, "ada@example.com")
+	rec := doFrom(t, api.public, "203.0.113.7:1", "POST", "/passcode/login/initialize", fmt.Sprintf(`{"user_id":%q}`, u.ID))
+	if rec.Code != 503 || strings.TrimSpace(rec.Body.String()) != `{"code":503,"message":"Service Unavailable"}` {
+		t.Fatalf("initialize with the limiter down: %d %s", rec.Code, rec.Body)
+	}
+	api.mails.mu.Lock()
+	n := len(api.mails.msgs)
+	api.mails.mu.Unlock()
+	if n != 0 {
+		t.Fatalf("%d mails sent although the limiter could not decide", n)
+	}
+	if !strings.Contains(logs.String(), "rate limiter unavailable") {
+		t.Fatalf("cause not logged: %s", logs.String())
 	}
 }

@@ -1,5 +1,3 @@
-// Package ratelimit limits how often one key (a route, a user, a client IP)
-// may do something, with a token bucket per key.
 package ratelimit
 
 import (
@@ -7,12 +5,24 @@ import (
 	"hash/maphash"
 	"sync"
 	"time"
+
+	"github.com/hanko-go/hanko/autherr"
 )
 
 // Limiter decides whether one more operation under key is allowed now.
+// Implementations are safe for concurrent use. An error means the limiter
+// could not decide (its shared store is down); it wraps ErrUnavailable, and
+// callers refuse the operation (fail closed).
 type Limiter interface {
 	Allow(ctx context.Context, key string) (Result, error)
 }
+
+// ErrUnavailable is wrapped by the errors of the shared limiters (Redis,
+// Database) when their store does not answer. Its kind is
+// autherr.Unavailable (503): an auth service that cannot count attempts
+// refuses them rather than let a password guesser or a mail bomber through
+// (fail closed), and the HTTP layer logs the cause.
+var ErrUnavailable = autherr.New(autherr.Unavailable, "rate limiter unavailable")
 
 // Result is the outcome of one Allow call.
 type Result struct {
@@ -169,4 +179,21 @@ func (m *Memory) Len() int {
 		s.mu.Unlock()
 	}
 	return n
+}
+
+// bucketResult is the Result of a shared limiter's call: d is how far
+// ahead of now the bucket's full time is after the call (a token taken or
+// not) and per the time to regain one token. The numbers match Memory's.
+func bucketResult(allowed bool, d, per time.Duration, tokens int) Result {
+	res := Result{Allowed: allowed, Limit: tokens}
+	if !allowed {
+		// The next token is back once d drops to (tokens-1)*per.
+		wait := max(d-time.Duration(tokens-1)*per, 0)
+		res.Reset, res.RetryAfter = wait, wait
+		return res
+	}
+	missing := int((d + per - 1) / per)
+	res.Remaining = max(tokens-missing, 0)
+	res.Reset = d - time.Duration(missing-1)*per
+	return res
 }
