@@ -1,6 +1,7 @@
 package hanko
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -12,16 +13,23 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hanko-go/hanko/audit"
 	"github.com/hanko-go/hanko/config"
+	"github.com/hanko-go/hanko/events"
 	"github.com/hanko-go/hanko/httpapi"
 	"github.com/hanko-go/hanko/jwks"
 	"github.com/hanko-go/hanko/mail"
+	"github.com/hanko-go/hanko/metrics"
 	"github.com/hanko-go/hanko/passcode"
+	"github.com/hanko-go/hanko/passkey"
 	"github.com/hanko-go/hanko/password"
 	"github.com/hanko-go/hanko/ratelimit"
 	"github.com/hanko-go/hanko/session"
 	"github.com/hanko-go/hanko/store"
+	"github.com/hanko-go/hanko/thirdparty"
 	"github.com/hanko-go/hanko/users"
+	"github.com/hanko-go/hanko/webhook"
+	"github.com/redis/go-redis/v9"
 )
 
 // Store is every persistence need of every feature; *store.DB implements it.
@@ -31,6 +39,11 @@ type Store interface {
 	session.FullStore
 	passcode.Store
 	password.Store
+	ratelimit.Store
+	thirdparty.Store
+	webhook.Store
+	passkey.Store
+	audit.Store
 }
 
 var _ Store = (*store.DB)(nil)
@@ -49,11 +62,20 @@ type Hanko struct {
 	users     *users.Service
 	passcodes *passcode.Service
 	passwords *password.Service
+	passkeys  *passkey.Service
 	public    http.Handler
 	admin     http.Handler
 	log       *slog.Logger
 
+	thirdParty *thirdparty.Service // nil without an enabled provider
+
 	adminWarning sync.Once // the unauthenticated-admin warning, once
+
+	webhooks *webhook.Service
+	audit    *audit.Log
+	metrics  *metrics.Metrics // nil with WithoutMetrics
+
+	closeLimits func() error // releases the rate limiters' Redis client
 
 	stopSweep chan struct{}
 	swept     sync.WaitGroup
@@ -86,6 +108,7 @@ func New(opts ...Option) (*Hanko, error) {
 	}
 	h.warnDevelopmentDefaults()
 	h.startSweeper(s)
+	h.webhooks.Start()
 	return h, nil
 }
 
@@ -223,6 +246,17 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, s settings) (*H
 	if err != nil {
 		return nil, fmt.Errorf("hanko: signing keys: %w", err)
 	}
+	m := newMetrics(&s)
+	hooks, err := webhooks(cfg, db, keys, s)
+	if err != nil {
+		return nil, err
+	}
+	auditLog, err := newAuditLog(cfg, db, s)
+	if err != nil {
+		return nil, err
+	}
+	// Every feature emits through one emitter, inside its transactions.
+	s.events = events.Multi(hooks, auditLog, metricsEmitter(m, hooks))
 	sessions, err := session.New(session.Config{
 		Keys: keys, Store: db,
 		Lifespan: cfg.Session.Lifespan.Std(), Audience: cfg.Session.Audience, Issuer: cfg.Session.Issuer,
@@ -232,21 +266,24 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, s settings) (*H
 			SameSite: cfg.Session.Cookie.SameSite, Secure: cfg.Session.Cookie.Secure,
 		},
 		AuthTokenHeader: cfg.Session.EnableAuthTokenHeader,
+		Events:          s.events,
 		Now:             s.now, Rand: s.rand, Logger: s.log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("hanko: sessions: %w", err)
 	}
 	us, err := users.New(users.Config{
-		Store:             db,
-		AllowSignup:       cfg.Account.AllowSignup,
-		EmailLimit:        cfg.Email.Limit,
-		EmailMaxLength:    cfg.Email.MaxLength,
-		UsernameMinLength: cfg.Username.MinLength,
-		UsernameMaxLength: cfg.Username.MaxLength,
-		Sessions:          sessions,
-		Now:               s.now,
-		Rand:              s.rand,
+		Store:               db,
+		RequireVerification: cfg.Email.RequireVerification,
+		AllowSignup:         cfg.Account.AllowSignup,
+		EmailLimit:          cfg.Email.Limit,
+		EmailMaxLength:      cfg.Email.MaxLength,
+		UsernameMinLength:   cfg.Username.MinLength,
+		UsernameMaxLength:   cfg.Username.MaxLength,
+		Sessions:            sessions,
+		Events:              s.events,
+		Now:                 s.now,
+		Rand:                s.rand,
 	})
 	if err != nil {
 		sessions.Close()
@@ -257,18 +294,40 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, s settings) (*H
 		sessions.Close()
 		return nil, err
 	}
+	pks, err := passkeys(cfg, db, s)
+	if err != nil {
+		sessions.Close()
+		return nil, err
+	}
 	pws, err := passwords(cfg, db, s)
 	if err != nil {
 		sessions.Close()
 		return nil, err
 	}
-	h := &Hanko{cfg: cfg, db: db, keys: keys, sessions: sessions, users: us, passcodes: codes, passwords: pws, log: s.log}
+	h := &Hanko{cfg: cfg, db: db, keys: keys, sessions: sessions, users: us, passcodes: codes, passwords: pws, passkeys: pks, log: s.log}
+	h.webhooks = hooks
+	h.audit, h.metrics = auditLog, m
+	lim, closeLimits, err := limits(cfg.RateLimiter, db, s)
+	if err != nil {
+		sessions.Close()
+		return nil, err
+	}
+	h.closeLimits = closeLimits
+	if h.thirdParty, err = newThirdParty(cfg, db, s); err != nil {
+		sessions.Close()
+		return nil, err
+	}
 	deps := httpapi.Deps{
 		Users:     us,
 		Sessions:  sessions,
 		Passcodes: codes,
 		Passwords: pws,
-		Limits:    limits(cfg.RateLimiter, s),
+		Passkeys:  pks,
+		Limits:    lim,
+		Webhooks:  hooks,
+		Events:    s.events,
+		Audit:     auditLog,
+		Metrics:   m,
 		Keys:      keys,
 		Ready:     db.Ping,
 		Logger:    s.log,
@@ -286,6 +345,7 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, s settings) (*H
 			TrustedProxies: prefixes(cfg.Server.Public.TrustedProxies),
 		},
 	}
+	deps.ThirdParty, deps.Settings.StateCookieSecure = h.thirdParty, cfg.Session.Cookie.Secure
 	h.public = httpapi.Public(deps)
 	deps.Settings.TrustedProxies = prefixes(cfg.Server.Admin.TrustedProxies)
 	deps.Settings.AdminAPIKeys = slices.Clone(cfg.Server.Admin.APIKeys)
@@ -327,10 +387,34 @@ func passcodes(cfg config.Config, db *store.DB, s settings) (*passcode.Service, 
 		Secret:      passcode.DeriveSecret([]byte(cfg.Secrets.Keys[0])),
 		TTL:         time.Duration(cfg.Email.PasscodeTTL) * time.Second,
 		ServiceName: cfg.Service.Name, FromAddress: cfg.EmailDelivery.FromAddress, FromName: cfg.EmailDelivery.FromName,
-		Now: s.now, Rand: s.rand,
+		Events: s.events,
+		Now:    s.now, Rand: s.rand,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("hanko: passcodes: %w", err)
+	}
+	return p, nil
+}
+
+// passkeys builds the passkey service when passkey.enabled is on, and nil
+// otherwise.
+func passkeys(cfg config.Config, db *store.DB, s settings) (*passkey.Service, error) {
+	if !cfg.Passkey.Enabled {
+		return nil, nil
+	}
+	rp := cfg.WebAuthn.RelyingParty
+	p, err := passkey.New(passkey.Config{
+		Store: db, RPID: rp.ID, RPDisplayName: rp.DisplayName, Origins: rp.Origins,
+		RegistrationTimeout: time.Duration(cfg.WebAuthn.Timeouts.Registration) * time.Millisecond,
+		LoginTimeout:        time.Duration(cfg.WebAuthn.Timeouts.Login) * time.Millisecond,
+		UserVerification:    cfg.Passkey.UserVerification,
+		Attestation:         cfg.Passkey.AttestationPreference,
+		Limit:               cfg.Passkey.Limit,
+		Events:              s.events,
+		Now:                 s.now, Rand: s.rand, Logger: s.log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("hanko: passkey: %w", err)
 	}
 	return p, nil
 }
@@ -345,28 +429,54 @@ func passwords(cfg config.Config, db *store.DB, s settings) (*password.Service, 
 	if err != nil {
 		return nil, fmt.Errorf("hanko: password: %w", err)
 	}
-	svc, err := password.NewService(password.ServiceConfig{Store: db, Hasher: h, Now: s.now, Rand: s.rand, Logger: s.log})
+	svc, err := password.NewService(password.ServiceConfig{Store: db, Hasher: h, Now: s.now, Rand: s.rand, Logger: s.log, Events: s.events})
 	if err != nil {
 		return nil, fmt.Errorf("hanko: password: %w", err)
 	}
 	return svc, nil
 }
 
-// limits builds the rate limiters of rate_limiter. Only the in_memory store
-// exists so far; redis and database fall back to it with a warning, which
-// limits per process instead of per cluster.
-func limits(rl config.RateLimiter, s settings) httpapi.Limits {
+// limits builds the rate limiters of rate_limiter, each in the store that
+// rate_limiter.store names: in_memory (per process), redis (shared through
+// redis_config; the Redis server's clock) or database (ours: shared through
+// the SQL database, table rate_limits; the injected clock). release frees
+// what the limiters hold (the Redis client); it is never nil.
+func limits(rl config.RateLimiter, db *store.DB, s settings) (l httpapi.Limits, release func() error, err error) {
+	release = func() error { return nil }
 	if !rl.Enabled {
-		return httpapi.Limits{}
+		return l, release, nil
 	}
-	if rl.Store != "in_memory" {
-		s.log.Warn("rate_limiter.store is not implemented yet; using in_memory (limits apply per process)",
-			slog.String("store", rl.Store))
+	var build func(name string, l config.RateLimit) ratelimit.Limiter
+	switch rl.Store {
+	case "redis":
+		o, err := ratelimit.ParseRedisAddress(rl.RedisConfig.Address, rl.RedisConfig.Password)
+		if err != nil {
+			return l, release, fmt.Errorf("hanko: invalid configuration: rate_limiter.redis_config.address: %w", err)
+		}
+		client := redis.NewClient(o)
+		release = client.Close
+		build = func(name string, l config.RateLimit) ratelimit.Limiter {
+			return ratelimit.NewRedis(client, l.Tokens, l.Interval.Std(), ratelimit.Options{Prefix: ratelimit.DefaultRedisPrefix + name + ":"})
+		}
+	case "database":
+		build = func(name string, l config.RateLimit) ratelimit.Limiter {
+			return ratelimit.NewDatabase(db, l.Tokens, l.Interval.Std(), ratelimit.Options{Prefix: name + ":", Now: s.now})
+		}
+	default:
+		build = func(_ string, l config.RateLimit) ratelimit.Limiter { return memoryLimiter(l, s) }
+	}
+	limiter := func(name string, l config.RateLimit) ratelimit.Limiter {
+		if l.Tokens <= 0 || l.Interval.Std() <= 0 {
+			return nil // Validate rejects this anyway
+		}
+		return build(name, l)
 	}
 	return httpapi.Limits{
-		Passcode: memoryLimiter(rl.PasscodeLimits, s),
-		Password: memoryLimiter(rl.PasswordLimits, s),
-	}
+		Passcode: limiter("passcode", rl.PasscodeLimits),
+		Password: limiter("password", rl.PasswordLimits),
+		Token:    limiter("token", rl.TokenLimits),
+		OTP:      limiter("otp", rl.OTPLimits),
+	}, release, nil
 }
 
 // memoryLimiter is an in-process limiter for l, or nil (unlimited) when l
@@ -401,6 +511,9 @@ func wellKnown(cfg config.Config) httpapi.WellKnownConfig {
 		if e.on {
 			providers = append(providers, e.name)
 		}
+	}
+	for _, name := range customProviderNames(cfg.ThirdParty) { // ours: generic OIDC providers
+		providers = append(providers, cmp.Or(cfg.ThirdParty.CustomProviders[name].DisplayName, name))
 	}
 	enterprise := false
 	for _, idp := range cfg.SAML.IdentityProviders {
@@ -450,8 +563,105 @@ func (h *Hanko) Users() *users.Service { return h.users }
 // (email.enabled or email.use_for_authentication false).
 func (h *Hanko) Passcodes() *passcode.Service { return h.passcodes }
 
+// Passkeys returns the passkey (WebAuthn) API, or nil when passkey.enabled
+// is off.
+func (h *Hanko) Passkeys() *passkey.Service { return h.passkeys }
+
+// Webhooks returns the webhook API: admin API hooks, the outbox depth, and
+// the events.Emitter that fills the outbox.
+func (h *Hanko) Webhooks() *webhook.Service { return h.webhooks }
+
+// webhooks builds the webhook service. Hooks of the configuration count
+// only with webhooks.enabled; admin API hooks always do (as in Hanko).
+func webhooks(cfg config.Config, db *store.DB, keys *jwks.Set, s settings) (*webhook.Service, error) {
+	wc := webhook.Config{
+		Store: db, Keys: keys, Audience: cfg.Session.Audience,
+		AllowTimeExpiration: cfg.Webhooks.AllowTimeExpiration,
+		Now:                 s.now, Rand: s.rand, Logger: s.log,
+	}
+	if cfg.Webhooks.Enabled {
+		for _, h := range cfg.Webhooks.Hooks {
+			wc.Hooks = append(wc.Hooks, webhook.Hook{Callback: h.Callback, Events: slices.Clone(h.Events)})
+		}
+	}
+	for _, fn := range s.webhooks {
+		fn(&wc)
+	}
+	w, err := webhook.New(wc)
+	if err != nil {
+		return nil, fmt.Errorf("hanko: webhooks: %w", err)
+	}
+	return w, nil
+}
+
+// newAuditLog builds the audit log of audit_log.*: records in the database
+// with storage.enabled, console lines with console_output.enabled on the
+// stdout or stderr stream that WithAuditConsole handed over.
+func newAuditLog(cfg config.Config, db *store.DB, s settings) (*audit.Log, error) {
+	ac := audit.Config{Store: db, Storage: cfg.AuditLog.Storage.Enabled, Mask: cfg.AuditLog.Mask, Now: s.now, Rand: s.rand}
+	if cfg.AuditLog.ConsoleOutput.Enabled {
+		ac.Console = s.auditOut[0]
+		if cfg.AuditLog.ConsoleOutput.Output == "stderr" {
+			ac.Console = s.auditOut[1]
+		}
+	}
+	l, err := audit.New(ac)
+	if err != nil {
+		return nil, fmt.Errorf("hanko: audit log: %w", err)
+	}
+	return l, nil
+}
+
+// newMetrics builds the Prometheus metrics, or nil with WithoutMetrics,
+// and has the webhook dispatcher report its deliveries to them (after any
+// OnDelivery of WithWebhooks).
+func newMetrics(s *settings) *metrics.Metrics {
+	if s.noMetrics {
+		return nil
+	}
+	m := metrics.New(metrics.Config{Logger: s.log})
+	s.webhooks = append(slices.Clone(s.webhooks), func(wc *webhook.Config) {
+		host := wc.OnDelivery
+		wc.OnDelivery = func(event string, ok bool) {
+			if host != nil {
+				host(event, ok)
+			}
+			m.WebhookDelivered(event, ok)
+		}
+	})
+	return m
+}
+
+// metricsEmitter connects m to the outbox depth of hooks and returns it as
+// the emitter that counts logins, or nil without metrics.
+func metricsEmitter(m *metrics.Metrics, hooks *webhook.Service) events.Emitter {
+	if m == nil {
+		return nil
+	}
+	m.SetOutboxDepthFunc(hooks.OutboxDepth)
+	return m
+}
+
 // Passwords returns the password API, or nil when password.enabled is off.
 func (h *Hanko) Passwords() *password.Service { return h.passwords }
+
+// Audit returns the audit log: List reads the stored records (those of
+// audit_log.storage.enabled).
+func (h *Hanko) Audit() *audit.Log { return h.audit }
+
+// Metrics returns the Prometheus metrics (Registry, Handler), or nil with
+// WithoutMetrics. The admin API serves them at GET /metrics.
+func (h *Hanko) Metrics() *metrics.Metrics { return h.metrics }
+
+// MetricsHandler serves the metrics in Prometheus' text format, for hosts
+// that mount them elsewhere than the admin API; with WithoutMetrics it
+// answers 404.
+func (h *Hanko) MetricsHandler() http.Handler {
+	if h.metrics == nil {
+		return http.NotFoundHandler()
+	}
+	return h.metrics.Handler()
+}
 
 // Sessions returns the session API: issue, verify and revoke sessions.
 func (h *Hanko) Sessions() *session.Manager { return h.sessions }
@@ -487,10 +697,15 @@ func (h *Hanko) Migrate(ctx context.Context) error { return h.db.Migrate(ctx) }
 func (h *Hanko) Ready(ctx context.Context) error { return h.db.Ping(ctx) }
 
 // Close stops the background work and releases the database pool (unless it
-// came from WithDB).
+// came from WithDB) and the Redis client of rate_limiter.store redis.
 func (h *Hanko) Close() error {
+	h.webhooks.Close()
 	close(h.stopSweep)
 	h.swept.Wait()
 	h.sessions.Close()
-	return h.db.Close()
+	var limitsErr error
+	if h.closeLimits != nil {
+		limitsErr = h.closeLimits()
+	}
+	return errors.Join(limitsErr, h.db.Close())
 }

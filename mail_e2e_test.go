@@ -98,7 +98,7 @@ func (s *smtpSink) lastText(t *testing.T) (mail.Header, string) {
 	}
 }
 
-func post(t *testing.T, h http.Handler, path, body string, hdr ...string) *httptest.ResponseRecorder {
+func post(t testing.TB, h http.Handler, path, body string, hdr ...string) *httptest.ResponseRecorder {
 	t.Helper()
 	req := httptest.NewRequest("POST", path, strings.NewReader(body))
 	for i := 0; i+1 < len(hdr); i += 2 {
@@ -175,7 +175,7 @@ func TestUnreachableSMTP(t *testing.T) {
 	}
 }
 
-func createUser(t *testing.T, h *hanko.Hanko, address string) string {
+func createUser(t testing.TB, h *hanko.Hanko, address string) string {
 	t.Helper()
 	rec := post(t, h.Admin(), "/users", `{"emails":[{"address":"`+address+`","is_primary":true,"is_verified":true}]}`)
 	var u map[string]any

@@ -6,7 +6,9 @@ import (
 	"time"
 
 	"github.com/hanko-go/hanko/config"
+	"github.com/hanko-go/hanko/events"
 	"github.com/hanko-go/hanko/mail"
+	"github.com/hanko-go/hanko/webhook"
 	"github.com/uptrace/bun"
 )
 
@@ -36,6 +38,11 @@ type settings struct {
 	mailer   mail.Mailer
 	sweep    time.Duration
 	explicit bool // WithConfig was given
+	webhooks []func(*webhook.Config)
+	events   events.Emitter // built by build: what every feature emits through
+
+	auditOut  [2]io.Writer // WithAuditConsole: stdout, stderr
+	noMetrics bool         // WithoutMetrics
 }
 
 // WithConfig uses cfg instead of the defaults (start from DefaultConfig).
@@ -87,7 +94,8 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithClock replaces the clock used for every timestamp, expiry and rate
-// limit. Default time.Now.
+// limit (but the redis rate-limit store, which reads the Redis server's
+// clock so that every instance shares one). Default time.Now.
 func WithClock(now func() time.Time) Option {
 	return func(s *settings) { s.now = now }
 }
@@ -96,6 +104,37 @@ func WithClock(now func() time.Time) Option {
 // crypto/rand.Reader. Use only in tests.
 func WithRand(r io.Reader) Option {
 	return func(s *settings) { s.rand = r }
+}
+
+// WithWebhooks adjusts the webhook dispatcher's settings (request timeout,
+// retries and backoff, poll interval, HTTP client, OnDelivery for metrics)
+// before New builds it; hooks, signing key, clock and randomness are set
+// already. Default: the webhook.Config defaults.
+func WithWebhooks(fn func(*webhook.Config)) Option {
+	return func(s *settings) { s.webhooks = append(s.webhooks, fn) }
+}
+
+// WithAuditConsole hands New the streams for the audit log's console
+// lines: with audit_log.console_output.enabled (default true) each record
+// is written as one JSON line to stdout or stderr, as
+// audit_log.console_output.output names. Pass os.Stdout, os.Stderr (the
+// standalone server does); New never writes to the process's streams by
+// itself, so without this option the console output is off (records are
+// still stored with audit_log.storage.enabled). Writes are serialised.
+func WithAuditConsole(stdout, stderr io.Writer) Option {
+	return func(s *settings) { s.auditOut = [2]io.Writer{stdout, stderr} }
+}
+
+// WithAuditOutput writes the audit log's console lines to w, whichever
+// stream audit_log.console_output.output names (they are written only with
+// audit_log.console_output.enabled). It is WithAuditConsole(w, w).
+func WithAuditOutput(w io.Writer) Option { return WithAuditConsole(w, w) }
+
+// WithoutMetrics turns the Prometheus metrics off: no request
+// instrumentation, no GET /metrics on the admin API, and Metrics returns
+// nil. Default: on, with a registry of this Hanko's own.
+func WithoutMetrics() Option {
+	return func(s *settings) { s.noMetrics = true }
 }
 
 // WithMailer sends passcode mails through m instead of the SMTP server of

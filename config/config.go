@@ -206,7 +206,7 @@ type Password struct {
 }
 
 // RateLimiter configures token-bucket rate limits. Defaults: Enabled true, Store "in_memory"
-// (in_memory|redis; "database" is reserved for our own shared store), passcode 3/1m,
+// (in_memory|redis, and ours: database, shared through the SQL database), passcode 3/1m,
 // OTP 3/1m, password 5/1m, token exchange 3/1m.
 type RateLimiter struct {
 	Enabled bool   `yaml:"enabled" json:"enabled"`
@@ -220,7 +220,8 @@ type RateLimiter struct {
 }
 
 // RedisConfig locates the Redis server of the redis rate-limit store. Address has the form
-// host[:port][/database]. Defaults empty.
+// host[:port][/database] (port 6379, database 0 by default; ours: a redis:// or rediss://
+// URL too). Defaults empty.
 type RedisConfig struct {
 	Address  string `yaml:"address" json:"address"`
 	Password string `yaml:"password" json:"password"`
@@ -399,6 +400,25 @@ type ThirdParty struct {
 	DefaultRedirectURL string `yaml:"default_redirect_url" json:"default_redirect_url"`
 	// AllowedRedirectURLs are globs (* and **) for redirect_to targets.
 	AllowedRedirectURLs []string `yaml:"allowed_redirect_urls" json:"allowed_redirect_urls"`
+	// CustomProviders (ours; Hanko later added the same key) are generic OpenID Connect
+	// providers by name, found by their issuer's discovery document. The name is the
+	// provider query parameter of /thirdparty/auth. Default none.
+	CustomProviders map[string]CustomProvider `yaml:"custom_providers" json:"custom_providers"`
+}
+
+// CustomProvider is a generic OpenID Connect provider (third_party.custom_providers.<name>).
+// An enabled one needs Issuer (an absolute https URL; http only for localhost), ClientID and
+// Secret. DisplayName defaults to the name and is what GET /.well-known/config lists; Scopes
+// default to [openid profile email] ("openid" is added when missing); AllowLinking defaults to
+// false.
+type CustomProvider struct {
+	Enabled      bool     `yaml:"enabled" json:"enabled"`
+	DisplayName  string   `yaml:"display_name" json:"display_name"`
+	Issuer       string   `yaml:"issuer" json:"issuer"`
+	ClientID     string   `yaml:"client_id" json:"client_id"`
+	Secret       string   `yaml:"secret" json:"secret"`
+	Scopes       []string `yaml:"scopes" json:"scopes"`
+	AllowLinking bool     `yaml:"allow_linking" json:"allow_linking"`
 }
 
 // ThirdPartyProviders holds one entry per supported provider. All are disabled by default;
@@ -415,11 +435,17 @@ type ThirdPartyProviders struct {
 
 // ThirdPartyProvider is one OAuth client. An enabled provider needs ClientID and Secret.
 // AllowLinking links a provider identity to an existing account with the same email.
+//
+// For Apple, Secret is either a client secret JWT made beforehand (as in Hanko) or, with TeamID
+// and KeyID (ours, Apple only), the PKCS #8 PEM private key of a "Sign in with Apple" key, from
+// which a short-lived ES256 client secret is made for every code exchange.
 type ThirdPartyProvider struct {
 	Enabled      bool   `yaml:"enabled" json:"enabled"`
 	ClientID     string `yaml:"client_id" json:"client_id"`
 	Secret       string `yaml:"secret" json:"secret"`
 	AllowLinking bool   `yaml:"allow_linking" json:"allow_linking"`
+	TeamID       string `yaml:"team_id" json:"team_id"`
+	KeyID        string `yaml:"key_id" json:"key_id"`
 }
 
 // Username configures usernames (characters [A-Za-z0-9_]). Defaults: Enabled false,

@@ -22,6 +22,8 @@ import (
 //   - lists of objects (WEBHOOKS_HOOKS, SAML_IDENTITY_PROVIDERS) are JSON objects separated by
 //     ";" (or one JSON array), using the same keys as YAML:
 //     {"callback":"https://example.com/hook","events":["user"]};{"callback":...}.
+//   - maps (THIRD_PARTY_CUSTOM_PROVIDERS) are one JSON object keyed by name:
+//     {"acme":{"enabled":true,"issuer":"https://id.acme.test","client_id":"…","secret":"…"}}.
 //
 // A variable replaces the whole value, lists included. Values that do not parse are errors
 // naming the variable; all of them are reported (errors.Join) and c is left unchanged.
@@ -119,6 +121,17 @@ func setFromEnv(v reflect.Value, raw string) error {
 		default:
 			return fmt.Errorf("unsupported list type %s", v.Type())
 		}
+	case reflect.Map: // third_party.custom_providers: one JSON object keyed by name
+		m := reflect.New(v.Type())
+		dec := json.NewDecoder(strings.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(m.Interface()); err != nil {
+			return fmt.Errorf("invalid JSON object: %w", err)
+		}
+		if dec.More() {
+			return errors.New("invalid JSON object: trailing data")
+		}
+		v.Set(m.Elem())
 	default:
 		return fmt.Errorf("unsupported type %s", v.Type())
 	}

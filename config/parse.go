@@ -145,6 +145,12 @@ func (w *keyWalker) walk(n *yaml.Node, t reflect.Type, path string, depth int) {
 			w.walk(n.Alias, t, path, depth+1)
 		}
 	case yaml.MappingNode:
+		if t.Kind() == reflect.Map { // third_party.custom_providers: keys are names
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				w.walk(n.Content[i+1], t.Elem(), joinKey(path, n.Content[i].Value), depth+1)
+			}
+			return
+		}
 		if t.Kind() != reflect.Struct || t == reflect.TypeFor[Duration]() {
 			w.note(n.Line, path) // a type error the decoder reports
 			return

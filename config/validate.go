@@ -3,7 +3,9 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -233,14 +235,21 @@ func (c Config) Validate() error {
 func (c Config) validateThirdParty(v *checker) {
 	anyEnabled := false
 	for _, p := range c.ThirdParty.Providers.list() {
+		key := "third_party.providers." + p.name
+		if p.name != "apple" && (p.p.TeamID != "" || p.p.KeyID != "") {
+			v.fail(key, "team_id and key_id are for apple only")
+		}
 		if !p.p.Enabled {
 			continue
 		}
 		anyEnabled = true
-		key := "third_party.providers." + p.name
 		v.nonEmpty(key+".client_id", p.p.ClientID)
 		v.nonEmpty(key+".secret", p.p.Secret)
+		if (p.p.TeamID == "") != (p.p.KeyID == "") {
+			v.fail(key, "team_id and key_id go together")
+		}
 	}
+	anyEnabled = c.validateCustomProviders(v) || anyEnabled
 	if !anyEnabled {
 		return
 	}
@@ -253,6 +262,49 @@ func (c Config) validateThirdParty(v *checker) {
 	for i, u := range tp.AllowedRedirectURLs {
 		v.nonEmpty(fmt.Sprintf("third_party.allowed_redirect_urls[%d]", i), u)
 	}
+}
+
+// customProviderName is what a custom provider's name may look like: it becomes a query
+// parameter value and identities.provider_name.
+var customProviderName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+
+// validateCustomProviders checks third_party.custom_providers (ours) and reports whether any
+// is enabled.
+func (c Config) validateCustomProviders(v *checker) bool {
+	anyEnabled := false
+	builtIn := map[string]bool{}
+	for _, p := range c.ThirdParty.Providers.list() {
+		builtIn[p.name] = true
+	}
+	for name, p := range c.ThirdParty.CustomProviders {
+		key := "third_party.custom_providers." + name
+		if !customProviderName.MatchString(name) {
+			v.fail(key, "the name must be 1-64 lower-case letters, digits, '-' or '_', starting with a letter or digit")
+		}
+		if builtIn[name] {
+			v.fail(key, "the name of a built-in provider cannot be used; configure third_party.providers.%s", name)
+		}
+		if !p.Enabled {
+			continue
+		}
+		anyEnabled = true
+		v.nonEmpty(key+".client_id", p.ClientID)
+		v.nonEmpty(key+".secret", p.Secret)
+		if u, err := url.Parse(p.Issuer); err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" ||
+			!(u.Scheme == "https" || u.Scheme == "http" && isLoopback(u.Hostname())) {
+			v.fail(key+".issuer", "must be an https URL without query (http only for localhost), got %q", p.Issuer)
+		}
+	}
+	return anyEnabled
+}
+
+// isLoopback reports whether host names this machine.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func (c Config) validateSAML(v *checker) {

@@ -90,7 +90,7 @@ func TestValidate(t *testing.T) {
 			c.RateLimiter.Store = "redis"
 			c.RateLimiter.RedisConfig.Address = "redis:6379/0"
 		}, nil},
-		{"database store reserved", func(c *Config) { c.RateLimiter.Store = "database" }, nil},
+		{"database store", func(c *Config) { c.RateLimiter.Store = "database" }, nil},
 		{"unknown store", func(c *Config) { c.RateLimiter.Store = "memcached" }, []string{"rate_limiter.store"}},
 		{"rate limits", func(c *Config) {
 			c.RateLimiter.PasscodeLimits.Tokens = 0

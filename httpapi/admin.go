@@ -12,46 +12,12 @@ import (
 	"github.com/hanko-go/hanko/users"
 )
 
-// adminUser is the admin API's User.
-type adminUser struct {
-	ID        uuid.UUID      `json:"id"`
-	Emails    []adminEmail   `json:"emails,omitempty"`
-	Username  *adminUsername `json:"username,omitempty"`
-	CreatedAt time.Time      `json:"created_at"`
-	UpdatedAt time.Time      `json:"updated_at"`
-}
+// The admin API's User and Email shapes are users.View and users.EmailView,
+// shared with the webhook payloads.
 
-// adminEmail is the admin API's Email.
-type adminEmail struct {
-	ID         uuid.UUID `json:"id"`
-	Address    string    `json:"address"`
-	IsVerified bool      `json:"is_verified"`
-	IsPrimary  bool      `json:"is_primary"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
-}
+func toAdminUser(u users.User) users.View { return u.View() }
 
-type adminUsername struct {
-	ID        uuid.UUID `json:"id"`
-	Username  string    `json:"username"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-}
-
-func toAdminUser(u users.User) adminUser {
-	out := adminUser{ID: u.ID, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
-	for _, e := range u.Emails {
-		out.Emails = append(out.Emails, toAdminEmail(e))
-	}
-	if u.Username != nil {
-		out.Username = &adminUsername{ID: u.Username.ID, Username: u.Username.Username, CreatedAt: u.Username.CreatedAt, UpdatedAt: u.Username.UpdatedAt}
-	}
-	return out
-}
-
-func toAdminEmail(e users.Email) adminEmail {
-	return adminEmail{ID: e.ID, Address: e.Address, IsVerified: e.Verified, IsPrimary: e.Primary, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt}
-}
+func toAdminEmail(e users.Email) users.EmailView { return e.View() }
 
 // maxPerPage caps per_page (the reference has no cap; an unbounded page is a
 // way to exhaust memory).
@@ -60,15 +26,10 @@ const maxPerPage = 1000
 // GET /users
 func (a *api) adminListUsers(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	page, err := positiveInt(q, "page", 1)
+	page, perPage, err := pageParams(q)
 	if err != nil {
 		return err
 	}
-	perPage, err := positiveInt(q, "per_page", 20)
-	if err != nil {
-		return err
-	}
-	perPage = min(perPage, maxPerPage)
 	query := users.Query{Page: page, PerPage: perPage, Email: q.Get("email"), Username: q.Get("username")}
 	if ids := q.Get("user_id"); ids != "" {
 		for s := range strings.SplitSeq(ids, ",") {
@@ -90,16 +51,34 @@ func (a *api) adminListUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]adminUser, len(list))
+	out := make([]users.View, len(list))
 	for i, u := range list {
 		out[i] = toAdminUser(u)
 	}
+	setPageHeaders(w, r, page, perPage, total)
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// pageParams reads the admin lists' page (default 1) and per_page (default
+// 20, capped at maxPerPage) query parameters; anything but a positive
+// integer is a 400.
+func pageParams(q url.Values) (page, perPage int, err error) {
+	if page, err = positiveInt(q, "page", 1); err != nil {
+		return 0, 0, err
+	}
+	if perPage, err = positiveInt(q, "per_page", 20); err != nil {
+		return 0, 0, err
+	}
+	return page, min(perPage, maxPerPage), nil
+}
+
+// setPageHeaders sets the admin lists' X-Total-Count and Link headers.
+func setPageHeaders(w http.ResponseWriter, r *http.Request, page, perPage, total int) {
 	w.Header().Set("X-Total-Count", strconv.Itoa(total))
 	if link := linkHeader(r, page, perPage, total); link != "" {
 		w.Header().Set("Link", link)
 	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
 }
 
 func positiveInt(q url.Values, name string, def int) (int, error) {
@@ -210,7 +189,18 @@ func (a *api) adminGetUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toAdminUser(u))
+	out := struct {
+		users.View
+		WebauthnCredentials []webauthnCredential `json:"webauthn_credentials,omitempty"`
+	}{View: toAdminUser(u)}
+	if a.d.Passkeys != nil {
+		cs, err := a.d.Passkeys.Credentials(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		out.WebauthnCredentials = webauthnCredentialsOf(cs)
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -237,7 +227,7 @@ func (a *api) adminListEmails(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]adminEmail, len(es))
+	out := make([]users.EmailView, len(es))
 	for i, e := range es {
 		out[i] = toAdminEmail(e)
 	}

@@ -17,16 +17,24 @@ func (a *api) emailRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /emails/{id}/set_primary", a.authed(a.h(a.setOwnPrimaryEmail)))
 }
 
-// ownEmail is an element of GET /emails. The reference also has "identity"
-// (deprecated) and "identities" (third-party accounts linked through the
-// address), both omitted when empty; no third-party login exists here, so
-// they are always empty and never sent. The 0.12 SDK's Email type declares
-// both optional.
+// ownEmail is an element of GET /emails. "identities" are the third-party
+// accounts linked through the address and "identity" (deprecated) the
+// first of them; both are omitted when empty, as the 0.12 SDK's Email type
+// expects.
 type ownEmail struct {
-	ID         uuid.UUID `json:"id"`
-	Address    string    `json:"address"`
-	IsVerified bool      `json:"is_verified"`
-	IsPrimary  bool      `json:"is_primary"`
+	ID         uuid.UUID     `json:"id"`
+	Address    string        `json:"address"`
+	IsVerified bool          `json:"is_verified"`
+	IsPrimary  bool          `json:"is_primary"`
+	Identity   *ownIdentity  `json:"identity,omitempty"`
+	Identities []ownIdentity `json:"identities,omitempty"`
+}
+
+// ownIdentity is a linked provider account: its ID at the provider and the
+// provider's display name.
+type ownIdentity struct {
+	ID       string `json:"id"`
+	Provider string `json:"provider"`
 }
 
 // emailModel is the reference's raw email model, which POST /emails answers
@@ -47,9 +55,22 @@ func (a *api) listOwnEmails(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	linked := map[uuid.UUID][]ownIdentity{}
+	if a.d.ThirdParty != nil {
+		ids, err := a.d.ThirdParty.Identities(r.Context(), claims(r).Subject)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			linked[id.EmailID] = append(linked[id.EmailID], ownIdentity{ID: id.ProviderID, Provider: id.DisplayName})
+		}
+	}
 	out := make([]ownEmail, len(es))
 	for i, e := range es {
-		out[i] = ownEmail{ID: e.ID, Address: e.Address, IsVerified: e.Verified, IsPrimary: e.Primary}
+		out[i] = ownEmail{ID: e.ID, Address: e.Address, IsVerified: e.Verified, IsPrimary: e.Primary, Identities: linked[e.ID]}
+		if len(out[i].Identities) > 0 {
+			out[i].Identity = &out[i].Identities[0]
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -30,6 +30,7 @@ type testAPI struct {
 	sessions      *session.Manager
 	mails         *recordingMailer
 	clock         *testClock
+	deps          httpapi.Deps // what the handlers were built from
 }
 
 type apiOption func(*users.Config, *httpapi.Deps)
@@ -75,7 +76,7 @@ func newTestAPI(t testing.TB, opts ...apiOption) *testAPI {
 		t.Fatal(err)
 	}
 	deps.Users = us
-	return &testAPI{public: httpapi.Public(deps), admin: httpapi.Admin(deps), db: db, users: us, sessions: deps.Sessions, mails: mails, clock: clock}
+	return &testAPI{public: httpapi.Public(deps), admin: httpapi.Admin(deps), db: db, users: us, sessions: deps.Sessions, mails: mails, clock: clock, deps: deps}
 }
 
 // do sends one request and returns the recorded response.

@@ -10,10 +10,16 @@ import (
 	"slices"
 	"time"
 
+	"github.com/hanko-go/hanko/audit"
+	"github.com/hanko-go/hanko/events"
+	"github.com/hanko-go/hanko/metrics"
 	"github.com/hanko-go/hanko/passcode"
+	"github.com/hanko-go/hanko/passkey"
 	"github.com/hanko-go/hanko/password"
 	"github.com/hanko-go/hanko/session"
+	"github.com/hanko-go/hanko/thirdparty"
 	"github.com/hanko-go/hanko/users"
+	"github.com/hanko-go/hanko/webhook"
 )
 
 // Deps is what the HTTP layer serves. Users, Sessions and Keys are
@@ -27,8 +33,26 @@ type Deps struct {
 	// Passwords serves the password routes; they are not served when nil
 	// (password.enabled off).
 	Passwords *password.Service
+	// Passkeys serves the WebAuthn routes; they are not served when nil
+	// (passkey.enabled off).
+	Passkeys *passkey.Service
+	// ThirdParty serves GET /thirdparty/auth, GET and POST
+	// /thirdparty/callback and POST /token; they are not served when nil
+	// (no third-party provider enabled).
+	ThirdParty *thirdparty.Service
 	// Limits rate-limits the passcode and password routes. [unlimited]
 	Limits Limits
+	// Audit serves the admin API's GET /audit_logs. [nil: an empty list]
+	Audit *audit.Log
+	// Metrics counts and times every request by route pattern and serves
+	// the admin API's GET /metrics. [nil: off, at no cost per request]
+	Metrics *metrics.Metrics
+	// Webhooks serves the admin API's /webhooks routes; they are not served
+	// when nil.
+	Webhooks *webhook.Service
+	// Events receives the few events only the HTTP layer knows of
+	// (passcode_login_init_failed for an unknown user). [nil: none]
+	Events events.Emitter
 	// Keys is the signing key set behind GET /.well-known/jwks.json.
 	Keys interface {
 		JSON() []byte
@@ -48,7 +72,8 @@ type Deps struct {
 // Settings are the configuration values the HTTP layer itself uses.
 type Settings struct {
 	CORS CORS
-	// LogHealth logs requests to /health/* too (log.log_health_and_metrics).
+	// LogHealth logs requests to /health/* and /metrics too
+	// (log.log_health_and_metrics).
 	LogHealth bool
 	// WellKnown is the body of GET /.well-known/config.
 	WellKnown WellKnownConfig
@@ -62,6 +87,9 @@ type Settings struct {
 	// API requires one on every route but /health/alive and /health/ready.
 	// [none: the admin API is unauthenticated]
 	AdminAPIKeys []string
+	// StateCookieSecure sets Secure on the hanko_thirdparty_state cookie
+	// (session.cookie.secure).
+	StateCookieSecure bool
 }
 
 // WellKnownConfig is the public configuration the browser SDK reads.
@@ -155,10 +183,12 @@ func Public(d Deps) http.Handler {
 		mux.Handle("POST /passcode/login/finalize", a.h(a.passcodeFinalize))
 	}
 	a.passwordRoutes(mux)
+	a.webauthnRoutes(mux)
+	a.thirdPartyRoutes(mux)
 	if d.Settings.AllowDeletion {
 		mux.Handle("DELETE /user", a.authed(a.h(a.deleteOwnUser)))
 	}
-	return a.withRequestID(a.withClientIP(a.accessLog(d.Settings.CORS.handler(jsonMux(mux)))))
+	return a.withRequestID(a.withClientIP(a.accessLog(a.instrument("public", d.Settings.CORS.handler(jsonMux(mux))))))
 }
 
 // Admin returns the admin API: user management for trusted back-ends. It
@@ -181,8 +211,12 @@ func Admin(d Deps) http.Handler {
 	mux.Handle("GET /users/{id}/sessions", a.h(a.adminListSessions))
 	mux.Handle("DELETE /users/{id}/sessions/{session_id}", a.h(a.adminDeleteSession))
 	mux.Handle("POST /sessions", a.h(a.adminCreateSession))
+	mux.Handle("GET /audit_logs", a.h(a.adminListAuditLogs))
+	a.metricsRoute(mux)
 	a.adminPasswordRoutes(mux)
-	return a.withRequestID(a.withClientIP(a.accessLog(a.requireAPIKey(jsonMux(mux)))))
+	a.webhookRoutes(mux)
+	a.adminWebauthnRoutes(mux)
+	return a.withRequestID(a.withClientIP(a.accessLog(a.instrument("admin", a.requireAPIKey(jsonMux(mux))))))
 }
 
 func (a *api) health(mux *http.ServeMux) {

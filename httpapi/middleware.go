@@ -98,7 +98,7 @@ func (a *api) accessLog(next http.Handler) http.Handler {
 					writeJSON(rec, http.StatusInternalServerError, errorBody{Code: 500, Message: http.StatusText(500)})
 				}
 			}
-			if !a.logHealth && strings.HasPrefix(r.URL.Path, "/health/") {
+			if !a.logHealth && (strings.HasPrefix(r.URL.Path, "/health/") || r.URL.Path == "/metrics") {
 				return
 			}
 			a.log.LogAttrs(r.Context(), slog.LevelInfo, "request",

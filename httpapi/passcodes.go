@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/hanko-go/hanko/events"
 	"github.com/hanko-go/hanko/mail"
 	"github.com/hanko-go/hanko/passcode"
 	"github.com/hanko-go/hanko/session"
@@ -70,6 +71,10 @@ func (a *api) passcodeInitialize(w http.ResponseWriter, r *http.Request) error {
 	}
 	switch {
 	case errors.Is(err, users.ErrUserNotFound):
+		failed := events.Event{Audit: events.PasscodeLoginInitFailed, Err: users.ErrUserNotFound}
+		if err := events.Emit(r.Context(), a.d.Events, failed); err != nil {
+			return err
+		}
 		return badRequest("user not found")
 	case errors.Is(err, users.ErrEmailNotFound):
 		return badRequest("email not found")

@@ -74,13 +74,20 @@ func (a *api) ownUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := struct {
-		ID                  uuid.UUID `json:"id"`
-		Email               string    `json:"email,omitempty"`
-		Username            string    `json:"username,omitempty"`
-		WebauthnCredentials []any     `json:"webauthn_credentials"`
-		CreatedAt           time.Time `json:"created_at"`
-		UpdatedAt           time.Time `json:"updated_at"`
-	}{ID: u.ID, WebauthnCredentials: []any{}, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+		ID                  uuid.UUID            `json:"id"`
+		Email               string               `json:"email,omitempty"`
+		Username            string               `json:"username,omitempty"`
+		WebauthnCredentials []webauthnCredential `json:"webauthn_credentials"`
+		CreatedAt           time.Time            `json:"created_at"`
+		UpdatedAt           time.Time            `json:"updated_at"`
+	}{ID: u.ID, WebauthnCredentials: []webauthnCredential{}, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+	if a.d.Passkeys != nil {
+		cs, err := a.d.Passkeys.Credentials(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		out.WebauthnCredentials = webauthnCredentialsOf(cs)
+	}
 	if p := u.PrimaryEmail(); p != nil {
 		out.Email = p.Address
 	}
@@ -106,7 +113,7 @@ func (a *api) deleteOwnUser(w http.ResponseWriter, r *http.Request) error {
 // POST /logout: ends the current session.
 func (a *api) logout(w http.ResponseWriter, r *http.Request) error {
 	c := claims(r)
-	if err := a.d.Sessions.Revoke(r.Context(), c.Subject, c.SessionID); err != nil && !errors.Is(err, session.ErrSessionNotFound) {
+	if err := a.d.Sessions.Logout(r.Context(), c.Subject, c.SessionID); err != nil {
 		return err
 	}
 	a.d.Sessions.ClearToken(w)

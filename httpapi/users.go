@@ -1,11 +1,13 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/google/uuid"
+	"github.com/hanko-go/hanko/session"
 	"github.com/hanko-go/hanko/users"
 )
 
@@ -30,15 +32,22 @@ func (a *api) signUp(w http.ResponseWriter, r *http.Request) error {
 	if err := requireEmail(req.Email); err != nil {
 		return err
 	}
-	res, err := a.d.Users.SignUp(r.Context(), req.Email)
+	// Without required verification the new user is logged in at once; the
+	// session row commits with the user (and its events) or not at all.
+	var tok session.Token
+	res, err := a.d.Users.SignUpThen(r.Context(), req.Email, func(ctx context.Context, res users.SignUpResult) error {
+		if !res.Assigned {
+			return nil
+		}
+		var err error
+		tok, err = a.d.Sessions.Issue(ctx, res.UserID, clientMeta(r))
+		return err
+	})
 	if err != nil {
 		return err
 	}
 	if res.Assigned {
-		// Without required verification the new user is logged in at once.
-		if err := a.issueSession(w, r, res.UserID); err != nil {
-			return err
-		}
+		a.d.Sessions.WriteToken(w, tok)
 	}
 	// Very old elements read the email ID from this cookie.
 	http.SetCookie(w, &http.Cookie{

@@ -46,6 +46,10 @@ type Email struct {
 	Verified  bool       `bun:"verified,notnull"`
 	CreatedAt time.Time  `bun:"created_at,notnull"`
 	UpdatedAt time.Time  `bun:"updated_at,notnull"`
+
+	// Identities are the third-party accounts linked through the address;
+	// loaded only by GetUser.
+	Identities []Identity `bun:"rel:has-many,join:id=email_id"`
 }
 
 // PrimaryEmail marks one email of a user as the primary one; a user has at
@@ -253,14 +257,19 @@ type WebhookEvent struct {
 	UpdatedAt time.Time `bun:"updated_at,notnull"`
 }
 
-// OutboxEvent is an event waiting for webhook delivery. It is written in the
-// transaction of the change that caused it and delivered after commit.
+// OutboxEvent is an event waiting for webhook delivery to one hook. It is
+// written in the transaction of the change that caused it, one row per
+// subscribed hook, and delivered after commit. WebhookID is the admin API
+// hook, or nil for a hook of the configuration (webhooks.hooks), whose
+// URL is Callback.
 type OutboxEvent struct {
 	bun.BaseModel `bun:"table:webhook_outbox"`
 
 	ID            uuid.UUID  `bun:"id,pk"`
 	Event         string     `bun:"event,notnull"`
 	Data          string     `bun:"data,notnull"`
+	WebhookID     *uuid.UUID `bun:"webhook_id"`
+	Callback      string     `bun:"callback,notnull"`
 	Attempts      int        `bun:"attempts,notnull"`
 	NextAttemptAt time.Time  `bun:"next_attempt_at,notnull"`
 	LockedUntil   *time.Time `bun:"locked_until"`

@@ -19,12 +19,14 @@ func (s *DB) CreateUser(ctx context.Context, u User) error {
 	return mapErr(err)
 }
 
-// GetUser returns the user with the given ID together with its emails,
-// primary email and username. A missing user is autherr.NotFound.
+// GetUser returns the user with the given ID together with its emails
+// (with their third-party identities), primary email and username. A
+// missing user is autherr.NotFound.
 func (s *DB) GetUser(ctx context.Context, id uuid.UUID) (User, error) {
 	var u User
 	err := s.idb(ctx).NewSelect().Model(&u).
 		Relation("Emails", orderEmails).
+		Relation("Emails.Identities", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Order("created_at ASC", "id ASC") }).
 		Relation("PrimaryEmail").
 		Relation("Username").
 		Where("u.id = ?", id).

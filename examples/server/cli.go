@@ -31,6 +31,7 @@ type cli struct {
 	env            env
 	log            *slog.Logger
 	stdout         io.Writer
+	stderr         io.Writer
 	// ready, when set, receives the listeners' addresses once serving (tests).
 	ready func(public, admin string)
 }
@@ -52,7 +53,9 @@ func (c *cli) open(migrate bool) (*hanko.Hanko, error) {
 
 // options are the configuration options every command shares.
 func (c *cli) options() []hanko.Option {
-	opts := []hanko.Option{hanko.WithEnv(c.env), hanko.WithLogger(c.log)}
+	opts := []hanko.Option{hanko.WithEnv(c.env), hanko.WithLogger(c.log),
+		// Audit lines go where audit_log.console_output.output says.
+		hanko.WithAuditConsole(c.stdout, c.stderr)}
 	if _, err := os.Stat(c.configPath); err == nil || c.explicitConfig {
 		opts = append(opts, hanko.WithConfigFile(c.configPath))
 	} else if configMissing(err) {

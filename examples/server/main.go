@@ -80,7 +80,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup en
 	fs.Visit(func(f *flag.Flag) { explicitConfig = explicitConfig || f.Name == "config" })
 
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	cli := &cli{configPath: *configPath, explicitConfig: explicitConfig, env: lookup, log: log, stdout: stdout}
+	cli := &cli{configPath: *configPath, explicitConfig: explicitConfig, env: lookup, log: log, stdout: stdout, stderr: stderr}
 
 	cmd := "serve"
 	if len(pos) > 0 {

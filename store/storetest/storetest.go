@@ -10,12 +10,17 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/hanko-go/hanko/audit"
 	"github.com/hanko-go/hanko/jwks"
 	"github.com/hanko-go/hanko/passcode"
+	"github.com/hanko-go/hanko/passkey"
 	"github.com/hanko-go/hanko/password"
+	"github.com/hanko-go/hanko/ratelimit"
 	"github.com/hanko-go/hanko/session"
 	"github.com/hanko-go/hanko/store"
+	"github.com/hanko-go/hanko/thirdparty"
 	"github.com/hanko-go/hanko/users"
+	"github.com/hanko-go/hanko/webhook"
 )
 
 // Store is what the suite exercises: every feature's store contract plus the
@@ -26,6 +31,11 @@ type Store interface {
 	session.FullStore
 	passcode.Store
 	password.Store
+	webhook.Store
+	thirdparty.Store
+	ratelimit.Store
+	passkey.Store
+	audit.Store
 
 	Ping(ctx context.Context) error
 	DeleteExpired(ctx context.Context, now time.Time, limit int) (int, error)
@@ -72,6 +82,21 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"DeleteExpired", testDeleteExpired},
 		{"Passcodes", testPasscodes},
 		{"Passwords", testPasswords},
+		{"Webhooks", testWebhooks},
+		{"WebhookFailures", testWebhookFailures},
+		{"OutboxClaim", testOutboxClaim},
+		{"OutboxClaimConcurrent", testOutboxClaimConcurrent},
+		{"Identities", testIdentities},
+		{"Tokens", testTokens},
+		{"RateLimits", testRateLimits},
+		{"RateLimitsConcurrent", testRateLimitsConcurrent},
+		{"AuditLogRoundTrip", testAuditLogRoundTrip},
+		{"AuditLogDuplicateID", testAuditLogDuplicateID},
+		{"AuditLogRollback", testAuditLogRollback},
+		{"AuditLogFilters", testAuditLogFilters},
+		{"AuditLogPages", testAuditLogPages},
+		{"WebauthnCredentials", testWebauthnCredentials},
+		{"WebauthnSessionData", testWebauthnSessionData},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
