@@ -79,6 +79,8 @@ type Hanko struct {
 
 	stopSweep chan struct{}
 	swept     sync.WaitGroup
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // New builds a Hanko from the options. It merges the configuration (defaults,
@@ -315,6 +317,9 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, s settings) (*H
 	h.closeLimits = closeLimits
 	if h.thirdParty, err = newThirdParty(cfg, db, s); err != nil {
 		sessions.Close()
+		if closeLimits != nil {
+			closeLimits()
+		}
 		return nil, err
 	}
 	deps := httpapi.Deps{
@@ -697,15 +702,19 @@ func (h *Hanko) Migrate(ctx context.Context) error { return h.db.Migrate(ctx) }
 func (h *Hanko) Ready(ctx context.Context) error { return h.db.Ping(ctx) }
 
 // Close stops the background work and releases the database pool (unless it
-// came from WithDB) and the Redis client of rate_limiter.store redis.
+// came from WithDB) and the Redis client of rate_limiter.store redis. Calls
+// after the first return the first's result.
 func (h *Hanko) Close() error {
-	h.webhooks.Close()
-	close(h.stopSweep)
-	h.swept.Wait()
-	h.sessions.Close()
-	var limitsErr error
-	if h.closeLimits != nil {
-		limitsErr = h.closeLimits()
-	}
-	return errors.Join(limitsErr, h.db.Close())
+	h.closeOnce.Do(func() {
+		h.webhooks.Close()
+		close(h.stopSweep)
+		h.swept.Wait()
+		h.sessions.Close()
+		var limitsErr error
+		if h.closeLimits != nil {
+			limitsErr = h.closeLimits()
+		}
+		h.closeErr = errors.Join(limitsErr, h.db.Close())
+	})
+	return h.closeErr
 }

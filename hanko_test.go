@@ -336,3 +336,18 @@ func TestSweeperDeletesExpiredRows(t *testing.T) {
 		t.Fatalf("the live session was swept: %v", err)
 	}
 }
+
+// TestCloseTwice: a second Close is harmless (deferred Close after an
+// explicit one is common).
+func TestCloseTwice(t *testing.T) {
+	h, err := hanko.New(hanko.WithDatabase("sqlite", filepath.Join(t.TempDir(), "hanko.db")), hanko.WithAutoMigrate())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Close(); err != nil {
+		t.Fatalf("first Close: %v", err)
+	}
+	if err := h.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+}

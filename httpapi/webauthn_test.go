@@ -454,6 +454,10 @@ func TestPasskeyBackupFlagsAndZeroCounters(t *testing.T) {
 	if c, _ := p.db.GetWebauthnCredential(t.Context(), id); !c.BackupEligible {
 		t.Fatal("backup_eligible not learned")
 	}
+	// Once known, backup eligibility cannot be taken back: a credential
+	// that now says it is not eligible is not the one registered.
+	auth.SetFlags(passkeytest.Flags{UserPresent: true, UserVerified: true})
+	wantStatus(t, p.finalizeLogin(t, p.assertion(t, auth, `{}`)), 401, "BE flipped to false")
 }
 
 func TestPasskeyCredentialManagement(t *testing.T) {
@@ -476,6 +480,12 @@ func TestPasskeyCredentialManagement(t *testing.T) {
 	wantStatus(t, do(t, p.public, "PATCH", path, `{}`, bearer(token)...), 400, "no name")
 	wantStatus(t, do(t, p.public, "PATCH", path, `{"name":"`+strings.Repeat("x", 256)+`"}`, bearer(token)...), 400, "long name")
 	wantStatus(t, do(t, p.public, "DELETE", path, "", bearer(other)...), 404, "delete by another user")
+	wantStatus(t, do(t, p.public, "PATCH", path, `{"name":"a\u0000b"}`, bearer(token)...), 400, "NUL in the name")
+	wantStatus(t, do(t, p.public, "PATCH", path, `{"name":"a\u0007b"}`, bearer(token)...), 400, "control character in the name")
+	wantStatus(t, do(t, p.public, "PATCH", path, `{"name":"back\\u0000slash"}`, bearer(token)...), 200, "an escaped backslash before u0000")
+	wantStatus(t, do(t, p.public, "PATCH", path, `{"name":"Work laptop"}`, bearer(token)...), 200, "rename back")
+	wantStatus(t, do(t, p.public, "DELETE", "/webauthn/credentials/a%00b", "", bearer(token)...), 404, "NUL in the id")
+	wantStatus(t, do(t, p.public, "PATCH", "/webauthn/credentials/%FF", `{"name":"x"}`, bearer(token)...), 404, "invalid UTF-8 in the id")
 
 	// GET /users/{id} lists them too (the reference's deprecated field).
 	rec = do(t, p.public, "GET", "/users/"+u.ID.String(), "", bearer(token)...)

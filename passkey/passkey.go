@@ -26,6 +26,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/webauthn"
@@ -41,6 +43,7 @@ import (
 type Store interface {
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 	GetUser(ctx context.Context, id uuid.UUID) (store.User, error)
+	LockUser(ctx context.Context, id uuid.UUID) error
 
 	CreateWebauthnCredential(ctx context.Context, c store.WebauthnCredential) error
 	GetWebauthnCredential(ctx context.Context, id string) (store.WebauthnCredential, error)
@@ -377,6 +380,11 @@ func (s *Service) finishRegistration(ctx context.Context, userID uuid.UUID, body
 	}
 	err = s.cfg.Store.InTx(ctx, func(ctx context.Context) error {
 		if s.cfg.Limit > 0 {
+			// Concurrent registrations of one user queue here, so the count
+			// below stays true until this one commits.
+			if err := s.cfg.Store.LockUser(ctx, userID); err != nil {
+				return err
+			}
 			existing, err := s.cfg.Store.WebauthnCredentials(ctx, userID)
 			if err != nil {
 				return err
@@ -549,9 +557,12 @@ func (s *Service) finishLogin(ctx context.Context, body []byte, then func(ctx co
 		return l, err
 	}
 	// The backup-eligible flag cannot change for a credential, but rows
-	// imported from before it was stored say false: take the
-	// authenticator's (signed) word for it rather than lock the user out.
-	cred.Flags.BackupEligible = parsed.Response.AuthenticatorData.Flags.HasBackupEligible()
+	// written before it was stored say false: for those, take the
+	// authenticator's (signed) word rather than lock the user out. A stored
+	// true stays binding (go-webauthn refuses a change).
+	if !cred.Flags.BackupEligible {
+		cred.Flags.BackupEligible = parsed.Response.AuthenticatorData.Flags.HasBackupEligible()
+	}
 	u := &user{id: stored.UserID, creds: []webauthn.Credential{cred}}
 	got, err := s.wa.ValidateLogin(u, s.sessionData(d, u.id[:]), parsed)
 	if err != nil {
@@ -568,7 +579,10 @@ func (s *Service) finishLogin(ctx context.Context, body []byte, then func(ctx co
 		err := s.cfg.Store.RecordWebauthnLogin(ctx, id, got.Authenticator.SignCount,
 			flags.HasBackupEligible(), flags.HasBackupState(), s.now())
 		if autherr.KindOf(err) == autherr.NotFound {
-			return unauthenticated("unknown credential", nil) // deleted meanwhile
+			// Deleted meanwhile, or a concurrent login stored a counter at
+			// least as high: one of two simultaneous assertions is a replay
+			// or a clone.
+			return unauthenticated("unknown credential or signature counter conflict", err)
 		}
 		if err != nil {
 			return err
@@ -636,11 +650,14 @@ func (s *Service) Credentials(ctx context.Context, userID uuid.UUID) ([]store.We
 // Credential returns a credential of userID (autherr.NotFound when userID
 // has none with that ID).
 func (s *Service) Credential(ctx context.Context, userID uuid.UUID, id string) (store.WebauthnCredential, error) {
+	if !validID(id) {
+		return store.WebauthnCredential{}, errNoCredential
+	}
 	c, err := s.cfg.Store.GetWebauthnCredential(ctx, id)
 	if err == nil && c.UserID != userID {
-		return store.WebauthnCredential{}, autherr.New(autherr.NotFound, "webauthn credential not found")
+		return store.WebauthnCredential{}, errNoCredential
 	}
-	return c, err
+	return c, notFound(err)
 }
 
 // maxName bounds credential names (the column is VARCHAR(255)).
@@ -650,8 +667,28 @@ func checkName(name string) error {
 	if len(name) > maxName {
 		return autherr.New(autherr.Invalid, fmt.Sprintf("name must be at most %d bytes", maxName))
 	}
+	if !utf8.ValidString(name) || strings.ContainsFunc(name, unicode.IsControl) {
+		return autherr.New(autherr.Invalid, "name must be valid UTF-8 without control characters")
+	}
 	return nil
 }
+
+// validID reports whether id can be a stored credential ID: unpadded
+// base64url of at most 255 characters. Anything else names no credential.
+func validID(id string) bool {
+	if id == "" || len(id) > 255 {
+		return false
+	}
+	for _, c := range []byte(id) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// errNoCredential is the answer for a credential the user does not hold.
+var errNoCredential = autherr.New(autherr.NotFound, "webauthn credential not found")
 
 // Rename names a credential of userID. An empty or too long name is
 // autherr.Invalid; a credential userID does not hold autherr.NotFound.
@@ -662,6 +699,9 @@ func (s *Service) Rename(ctx context.Context, userID uuid.UUID, id, name string)
 	}
 	if err := checkName(name); err != nil {
 		return err
+	}
+	if !validID(id) {
+		return errNoCredential
 	}
 	return s.cfg.Store.InTx(ctx, func(ctx context.Context) error {
 		if err := s.cfg.Store.RenameWebauthnCredential(ctx, userID, id, name, s.now()); err != nil {
@@ -676,6 +716,9 @@ func (s *Service) Rename(ctx context.Context, userID uuid.UUID, id, name string)
 // Delete deletes a credential of userID (autherr.NotFound when userID does
 // not hold it). Logins with it fail from then on.
 func (s *Service) Delete(ctx context.Context, userID uuid.UUID, id string) error {
+	if !validID(id) {
+		return errNoCredential
+	}
 	return s.cfg.Store.InTx(ctx, func(ctx context.Context) error {
 		if err := s.cfg.Store.DeleteWebauthnCredential(ctx, userID, id); err != nil {
 			return notFound(err)
@@ -688,7 +731,7 @@ func (s *Service) Delete(ctx context.Context, userID uuid.UUID, id string) error
 
 func notFound(err error) error {
 	if autherr.KindOf(err) == autherr.NotFound {
-		return autherr.New(autherr.NotFound, "webauthn credential not found")
+		return errNoCredential
 	}
 	return err
 }
@@ -714,8 +757,8 @@ func (s *Service) emitFailure(ctx context.Context, audit string, userID uuid.UUI
 func dedupe(ts []protocol.AuthenticatorTransport) []protocol.AuthenticatorTransport {
 	var out []protocol.AuthenticatorTransport
 	for _, t := range ts {
-		if t == "" || len(t) > 255 {
-			continue
+		if !validTransport(string(t)) {
+			continue // not a transport name; browsers send a-z and '-'
 		}
 		dup := false
 		for _, o := range out {
@@ -726,4 +769,18 @@ func dedupe(ts []protocol.AuthenticatorTransport) []protocol.AuthenticatorTransp
 		}
 	}
 	return out
+}
+
+// validTransport reports whether t looks like a transport name ("usb",
+// "hybrid", "smart-card", …): 1 to 32 lower-case letters and hyphens.
+func validTransport(t string) bool {
+	if t == "" || len(t) > 32 {
+		return false
+	}
+	for _, c := range []byte(t) {
+		if !(c >= 'a' && c <= 'z' || c == '-') {
+			return false
+		}
+	}
+	return true
 }

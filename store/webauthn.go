@@ -49,16 +49,24 @@ func (s *DB) WebauthnCredentials(ctx context.Context, userID uuid.UUID) ([]Webau
 }
 
 // RecordWebauthnLogin stores what a login taught about a credential: its
-// signature counter, backup flags and the time of use. It is
-// autherr.NotFound when the credential is gone (deleted meanwhile).
+// signature counter, backup flags and the time of use. The counter only
+// moves forward (or stays 0, for authenticators without one): it is
+// autherr.NotFound when the credential is gone or its stored counter is
+// already at or above signCount (a concurrent login got there first).
 func (s *DB) RecordWebauthnLogin(ctx context.Context, id string, signCount uint32, backupEligible, backupState bool, at time.Time) error {
-	return affected(s.idb(ctx).NewUpdate().Model((*WebauthnCredential)(nil)).
+	q := s.idb(ctx).NewUpdate().Model((*WebauthnCredential)(nil)).
 		Set("sign_count = ?", signCount).
 		Set("backup_eligible = ?", backupEligible).
 		Set("backup_state = ?", backupState).
 		Set("last_used_at = ?", at).
 		Set("updated_at = ?", at).
-		Where("id = ?", id).Exec(ctx))
+		Where("id = ?", id)
+	if signCount == 0 {
+		q = q.Where("sign_count = 0")
+	} else {
+		q = q.Where("sign_count < ?", signCount)
+	}
+	return affected(q.Exec(ctx))
 }
 
 // RenameWebauthnCredential sets the name of a credential of userID

@@ -30,6 +30,7 @@ func testWebauthnCredentials(t *testing.T, s Store) {
 
 	c1 := newCredential(u.ID, "Y3JlZC0x", at(1), "internal", "hybrid")
 	c2 := newCredential(u.ID, "Y3JlZC0y", at(2))
+	c2.SignCount = 0
 	mustOK(t, s.CreateWebauthnCredential(ctx, c1), "create c1")
 	mustOK(t, s.CreateWebauthnCredential(ctx, c2), "create c2")
 	wantKind(t, s.CreateWebauthnCredential(ctx, newCredential(other.ID, c1.ID, at(3))), autherr.Conflict, "taken id")
@@ -61,6 +62,13 @@ func testWebauthnCredentials(t *testing.T, s Store) {
 		t.Fatalf("after login: %+v", got)
 	}
 	wantKind(t, s.RecordWebauthnLogin(ctx, "bm9uZQ", 1, false, false, at(10)), autherr.NotFound, "record unknown")
+	// The counter only moves forward: a login that lost a race to a higher
+	// counter is refused, and so is a 0 once a counter was seen.
+	wantKind(t, s.RecordWebauthnLogin(ctx, c1.ID, 7, true, true, at(11)), autherr.NotFound, "same counter")
+	wantKind(t, s.RecordWebauthnLogin(ctx, c1.ID, 5, true, true, at(11)), autherr.NotFound, "lower counter")
+	wantKind(t, s.RecordWebauthnLogin(ctx, c1.ID, 0, true, true, at(11)), autherr.NotFound, "zero after a counter")
+	mustOK(t, s.RecordWebauthnLogin(ctx, c2.ID, 0, true, false, at(12)), "zero-counter authenticator")
+	mustOK(t, s.RecordWebauthnLogin(ctx, c2.ID, 0, true, false, at(13)), "zero-counter authenticator again")
 
 	mustOK(t, s.RenameWebauthnCredential(ctx, u.ID, c1.ID, "Laptop", at(11)), "rename")
 	got, _ = s.GetWebauthnCredential(ctx, c1.ID)
