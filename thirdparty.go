@@ -13,7 +13,8 @@ import (
 
 // newThirdParty builds third-party login from third_party.*, or returns nil
 // when no provider (built-in or custom) is enabled. The OAuth state is
-// sealed with secrets.keys, as Hanko does.
+// sealed with a key derived from secrets.keys for that purpose alone
+// (jwks.NewSealer), not with the key that encrypts the signing keys.
 func newThirdParty(cfg config.Config, db *store.DB, s settings) (*thirdparty.Service, error) {
 	tp := cfg.ThirdParty
 	pc := func(p config.ThirdPartyProvider) thirdparty.ProviderConfig {

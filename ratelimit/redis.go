@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -108,14 +109,22 @@ const (
 // follows ("[::1]:6379"). A redis:// or rediss:// (TLS) URL is accepted too.
 // A non-empty password overrides one in the URL. Dial and I/O timeouts are
 // short (2 s, 1 s) so that an unreachable Redis fails requests quickly.
+//
+// Errors never repeat the address's userinfo (user name and password),
+// since they end up in logs: the URL is shown without it.
 func ParseRedisAddress(address, password string) (*redis.Options, error) {
 	var o *redis.Options
 	if strings.Contains(address, "://") {
 		var err error
 		if o, err = redis.ParseURL(address); err != nil {
-			return nil, fmt.Errorf("invalid redis URL: %w", err)
+			return nil, redisURLError(address, err)
 		}
 	} else {
+		if strings.Contains(address, "@") {
+			// Not Hanko's host[:port][/db]; most likely credentials meant
+			// for a redis:// URL, which must not be echoed.
+			return nil, errors.New("invalid redis address: credentials go into a redis:// URL or the password setting")
+		}
 		hostport, db, hasDB := strings.Cut(address, "/")
 		host, port, err := splitRedisHost(hostport)
 		if err != nil {
@@ -135,6 +144,35 @@ func ParseRedisAddress(address, password string) (*redis.Options, error) {
 	}
 	o.DialTimeout, o.ReadTimeout, o.WriteTimeout = redisDialTimeout, redisIOTimeout, redisIOTimeout
 	return o, nil
+}
+
+// redisURLError describes a redis:// URL that redis.ParseURL refused
+// without repeating its userinfo. A *url.Error (the URL did not parse)
+// carries the whole URL, and its cause may quote a piece of a password that
+// is not percent-encoded (`invalid port ":pa" after host` for
+// "redis://:pa/ss@h"), so neither is shown; go-redis's own errors, made
+// after the URL parsed, name only the scheme, path or query.
+func redisURLError(address string, err error) error {
+	shown := withoutUserinfo(address)
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("invalid redis URL %q: not a valid URL (percent-encode special characters in the user name and password)", shown)
+	}
+	return fmt.Errorf("invalid redis URL %q: %w", shown, err)
+}
+
+// withoutUserinfo removes everything between "://" and the last "@" of a
+// URL that may not parse. Cutting at the last "@" errs on the side of
+// removing too much: a password may contain "/", "?" or "#".
+func withoutUserinfo(address string) string {
+	scheme, rest, ok := strings.Cut(address, "://")
+	if !ok {
+		return address
+	}
+	if i := strings.LastIndex(rest, "@"); i >= 0 {
+		rest = rest[i+1:]
+	}
+	return scheme + "://" + rest
 }
 
 // splitRedisHost splits host[:port], defaulting the port to 6379.

@@ -343,6 +343,34 @@ func TestParseRedisAddress(t *testing.T) {
 	}
 }
 
+// TestParseRedisAddressHidesCredentials: configuration errors end up in
+// logs, so they never repeat the address's user name or password, whether
+// the URL does not parse at all or go-redis refuses it afterwards.
+func TestParseRedisAddressHidesCredentials(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{
+		"redis://:s3cret@cache.internal:notaport/0", // url.Parse fails; its error quotes the URL
+		"redis://admin:s3cret@cache.internal/x",     // go-redis: bad database number
+		"redis://admin:s3cret@cache.internal/1/2",   // go-redis: bad path
+		"redis://:s3/cret@cache.internal:6379",      // unescaped "/": the password lands in the port
+		"redis://:s3%zzcret@cache.internal",         // bad escape inside the password
+		"rediz://admin:s3cret@cache.internal",       // bad scheme
+		"admin:s3cret@cache.internal",               // credentials without a scheme
+		"s3cret@cache.internal:6379/1",
+	} {
+		_, err := ratelimit.ParseRedisAddress(in, "")
+		if err == nil {
+			t.Errorf("%q accepted", in)
+			continue
+		}
+		for _, secret := range []string{"s3", "cret", "admin"} {
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("%q: error %q repeats %q", in, err, secret)
+			}
+		}
+	}
+}
+
 func FuzzParseRedisAddress(f *testing.F) {
 	for _, s := range []string{"localhost", "h:1/2", "[::1]:7000/1", "::1", "redis://h:1/2", "host/x", "[", "a:b:c"} {
 		f.Add(s)

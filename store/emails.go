@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/hanko-go/hanko/autherr"
 	"github.com/uptrace/bun/dialect/pgdialect"
 )
 
@@ -46,9 +48,35 @@ func (s *DB) CountEmails(ctx context.Context, userID uuid.UUID) (int, error) {
 
 // UpdateEmail replaces the mutable fields of the email with e's ID
 // (user_id, verified, updated_at). A missing email is autherr.NotFound.
+// It overwrites user_id unconditionally: to assign an unassigned email use
+// ClaimEmail.
 func (s *DB) UpdateEmail(ctx context.Context, e Email) error {
 	return affected(s.idb(ctx).NewUpdate().Model(&e).
 		Column("user_id", "verified", "updated_at").WherePK().Exec(ctx))
+}
+
+// ClaimEmail assigns the unassigned email id to userID, setting verified and
+// updated_at, in one conditional UPDATE (WHERE user_id IS NULL). Of
+// concurrent claimers exactly one wins; the others, and any claim of an
+// assigned or missing email, get autherr.Conflict. Callers that read the
+// row first must still claim through this method: the read alone does not
+// stop a concurrent claimer (on PostgreSQL and MySQL a plain UPDATE of the
+// row would overwrite the winner's user_id).
+func (s *DB) ClaimEmail(ctx context.Context, id, userID uuid.UUID, verified bool, now time.Time) error {
+	res, err := s.idb(ctx).NewUpdate().Model((*Email)(nil)).
+		Set("user_id = ?", userID).Set("verified = ?", verified).Set("updated_at = ?", now).
+		Where("id = ?", id).Where("user_id IS NULL").Exec(ctx)
+	if err != nil {
+		return mapErr(err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return mapErr(err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%w: email %s is assigned or gone", autherr.Conflict, id)
+	}
+	return nil
 }
 
 // DeleteEmail deletes an email. A missing email is autherr.NotFound.

@@ -23,6 +23,9 @@ type AccountStore interface {
 // EmailStore is the rest of what linking changes about addresses.
 type EmailStore interface {
 	UpdateEmail(ctx context.Context, e store.Email) error
+	// ClaimEmail assigns an unassigned email to a user; autherr.Conflict
+	// when it is assigned (a concurrent claimer won) or gone.
+	ClaimEmail(ctx context.Context, id, userID uuid.UUID, verified bool, now time.Time) error
 	CountEmails(ctx context.Context, userID uuid.UUID) (int, error)
 	GetPrimaryEmail(ctx context.Context, userID uuid.UUID) (store.PrimaryEmail, error)
 	SetPrimaryEmail(ctx context.Context, id, userID, emailID uuid.UUID, now time.Time) error
@@ -54,7 +57,7 @@ type Store interface {
 
 // Sealer encrypts and authenticates the OAuth state, so that the browser
 // carries it without being able to read or change it. The jwks package's
-// AES-256-GCM sealer (secrets.keys) implements it.
+// AES-256-GCM sealer (a subkey of secrets.keys) implements it.
 type Sealer interface {
 	Seal(plaintext []byte) (string, error)
 	Open(sealed string) ([]byte, error)

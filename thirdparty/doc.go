@@ -18,6 +18,7 @@
 // one minute and are consumed atomically.
 //
 // Features do not import each other: hanko.New gives the Service its store,
-// the state Sealer (jwks.Sealer: AES-256-GCM under secrets.keys) and an
+// the state Sealer (jwks.Sealer: AES-256-GCM under a subkey of
+// secrets.keys), the address normaliser (users.NormalizeEmail) and an
 // events.Emitter.
 package thirdparty

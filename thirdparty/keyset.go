@@ -20,15 +20,56 @@ import (
 // keySetMaxAge, and refetched early when a token names an unknown kid (the
 // provider rotated its keys), but at most once per keySetMinRefresh, so a
 // stream of tokens with made-up kids cannot turn us into a request
-// amplifier against the provider.
+// amplifier against the provider. Until a first fetch succeeds there is
+// nothing to protect the provider from amplifying: every use tries again
+// (concurrent uses share one fetch), so one failure, a blip at the
+// provider, does not fail every login for keySetMinRefresh.
 const (
 	keySetMaxAge     = time.Hour
 	keySetMinRefresh = 30 * time.Second
 	maxDocumentSize  = 1 << 20 // JWKS, discovery and user-info documents
+	// fetchTimeout bounds a shared fetch (discovery, JWKS), which runs
+	// detached from the callers' contexts, in case ProviderConfig.HTTPClient
+	// has no timeout.
+	fetchTimeout = 30 * time.Second
 )
 
+// fetchCall is one fetch that concurrent callers share, in the manner of
+// x/sync/singleflight: the first caller starts it, everyone waits for it,
+// and nobody holds a lock across the network call.
+type fetchCall struct {
+	done chan struct{}
+	err  error // set before done closes
+}
+
+// startFetch runs fn in its own goroutine, detached from ctx's cancellation
+// (one caller giving up must not fail the others) but bounded by
+// fetchTimeout.
+func startFetch(ctx context.Context, fn func(ctx context.Context) error) *fetchCall {
+	c := &fetchCall{done: make(chan struct{})}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fetchTimeout)
+		defer cancel()
+		c.err = fn(ctx)
+		close(c.done)
+	}()
+	return c
+}
+
+// wait returns the fetch's error once it is done, or ctx's when ctx ends
+// first.
+func (c *fetchCall) wait(ctx context.Context) error {
+	select {
+	case <-c.done:
+		return c.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // keySet is a provider's JSON Web Key Set with caching. Safe for
-// concurrent use; fetches are serialised.
+// concurrent use; concurrent callers share one fetch, and mu is never held
+// across it.
 type keySet struct {
 	url    string
 	client *http.Client
@@ -36,9 +77,9 @@ type keySet struct {
 
 	mu      sync.Mutex
 	keys    []jose.JSONWebKey
-	fetched time.Time // last successful fetch
-	tried   time.Time // last attempt
-	fetches int       // for tests: how many fetches ran
+	fetched time.Time  // last successful fetch; zero before the first
+	tried   time.Time  // last refetch attempt, for keySetMinRefresh
+	call    *fetchCall // the fetch in flight, if any
 }
 
 func newKeySet(url string, client *http.Client, now func() time.Time) *keySet {
@@ -49,25 +90,60 @@ func newKeySet(url string, client *http.Client, now func() time.Time) *keySet {
 // with that kid, or every signing key when the token names none.
 func (k *keySet) candidates(ctx context.Context, kid string) ([]jose.JSONWebKey, error) {
 	k.mu.Lock()
-	defer k.mu.Unlock()
 	now := k.now()
 	found := pick(k.keys, kid)
-	stale := k.fetched.IsZero() || now.Sub(k.fetched) >= keySetMaxAge
-	if (len(found) == 0 || stale) && (k.tried.IsZero() || now.Sub(k.tried) >= keySetMinRefresh) {
+	first := k.fetched.IsZero()
+	stale := !first && now.Sub(k.fetched) >= keySetMaxAge
+	c := k.call
+	switch {
+	case !first && len(found) > 0 && !stale:
+		k.mu.Unlock()
+		return found, nil
+	case c != nil: // join the fetch in flight
+	case !first && now.Sub(k.tried) < keySetMinRefresh:
+		// A refetch ran recently: answer from the set we have.
+		k.mu.Unlock()
+		return noKey(found, kid)
+	default:
 		k.tried = now
-		keys, err := k.fetch(ctx)
-		if err != nil && len(k.keys) == 0 {
-			return nil, err
-		}
-		if err == nil {
-			k.keys, k.fetched = keys, now
-			found = pick(k.keys, kid)
-		}
+		c = startFetch(ctx, k.refresh)
+		k.call = c
 	}
+	k.mu.Unlock()
+
+	err := c.wait(ctx)
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	k.mu.Lock()
+	found, first = pick(k.keys, kid), k.fetched.IsZero()
+	k.mu.Unlock()
+	if err != nil && first {
+		return nil, err // never had a key set: the provider's failure, not the token's
+	}
+	return noKey(found, kid)
+}
+
+// noKey returns found, or errIDToken when it is empty.
+func noKey(found []jose.JSONWebKey, kid string) ([]jose.JSONWebKey, error) {
 	if len(found) == 0 {
 		return nil, fmt.Errorf("%w: no key with kid %q", errIDToken, kid)
 	}
 	return found, nil
+}
+
+// refresh fetches the key set and, on success, replaces the cached one; a
+// failure keeps the old set.
+func (k *keySet) refresh(ctx context.Context) error {
+	keys, err := k.fetch(ctx)
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.call = nil
+	if err != nil {
+		return err
+	}
+	k.keys, k.fetched = keys, k.now()
+	return nil
 }
 
 func pick(keys []jose.JSONWebKey, kid string) []jose.JSONWebKey {
@@ -84,7 +160,6 @@ func pick(keys []jose.JSONWebKey, kid string) []jose.JSONWebKey {
 }
 
 func (k *keySet) fetch(ctx context.Context) ([]jose.JSONWebKey, error) {
-	k.fetches++
 	var set jose.JSONWebKeySet
 	if err := getJSON(ctx, k.client, k.url, "", &set); err != nil {
 		return nil, fmt.Errorf("thirdparty: fetching the JWKS: %w", err)

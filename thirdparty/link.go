@@ -101,9 +101,9 @@ func (s *Service) link(ctx context.Context, p Provider, d UserData) (linked, err
 	}
 	var emailID uuid.UUID
 	if existing.ID != uuid.Nil { // unassigned: awaiting someone's passcode; the provider verified it
-		existing.UserID, existing.Verified, existing.UpdatedAt = &uid, d.EmailVerified, now
-		if err := st.UpdateEmail(ctx, existing); err != nil {
-			return linked{}, err
+		// Unassigned when read; a concurrent claimer may have won since.
+		if err := st.ClaimEmail(ctx, existing.ID, uid, d.EmailVerified, now); err != nil {
+			return linked{}, conflictAs(err, fail(CodeUserConflict, "the email address was taken meanwhile", err))
 		}
 		emailID = existing.ID
 	} else {
@@ -159,9 +159,9 @@ func (s *Service) signIn(ctx context.Context, ident store.Identity, address stri
 			if err := s.belowLimit(ctx, uid); err != nil {
 				return linked{}, err
 			}
-			other.UserID, other.Verified, other.UpdatedAt = &uid, verified, now
-			if err := st.UpdateEmail(ctx, other); err != nil {
-				return linked{}, err
+			// Unassigned when read; a concurrent claimer may have won since.
+			if err := st.ClaimEmail(ctx, other.ID, uid, verified, now); err != nil {
+				return linked{}, conflictAs(err, fail(CodeMultipleAccounts, "the email address was taken meanwhile", err))
 			}
 			emailID, webhook = other.ID, events.UserUpdate
 		case errors.Is(err, autherr.NotFound):

@@ -1,6 +1,7 @@
 package thirdparty
 
 import (
+	"cmp"
 	"context"
 	"crypto/ecdsa"
 	"crypto/x509"
@@ -8,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -116,10 +118,13 @@ type oauthProvider struct {
 	now           func() time.Time
 
 	// setup, when set, runs before first use (OIDC discovery) and is
-	// retried after a failure.
+	// retried by the next use after a failure. It runs in a fetch that
+	// concurrent callers share, without setupMu held; it sets the fields
+	// below before the fetch completes, and nothing reads them before.
 	setup     func(ctx context.Context, p *oauthProvider) error
 	setupMu   sync.Mutex
 	setupDone bool
+	setupCall *fetchCall // the setup in flight, if any
 
 	cfg      oauth2.Config
 	secret   func() (string, error) // Apple: a client secret made per exchange
@@ -131,20 +136,30 @@ func (p *oauthProvider) Name() string        { return p.name }
 func (p *oauthProvider) DisplayName() string { return p.display }
 func (p *oauthProvider) AllowLinking() bool  { return p.linking }
 
+// ready runs setup once it is needed and until it succeeds. Concurrent
+// callers share one attempt; each waits only as long as its own ctx allows.
 func (p *oauthProvider) ready(ctx context.Context) error {
 	if p.setup == nil {
 		return nil
 	}
 	p.setupMu.Lock()
-	defer p.setupMu.Unlock()
 	if p.setupDone {
+		p.setupMu.Unlock()
 		return nil
 	}
-	if err := p.setup(ctx, p); err != nil {
-		return err
+	c := p.setupCall
+	if c == nil {
+		c = startFetch(ctx, func(ctx context.Context) error {
+			err := p.setup(ctx, p)
+			p.setupMu.Lock()
+			p.setupDone, p.setupCall = err == nil, nil
+			p.setupMu.Unlock()
+			return err
+		})
+		p.setupCall = c
 	}
-	p.setupDone = true
-	return nil
+	p.setupMu.Unlock()
+	return c.wait(ctx)
 }
 
 func (p *oauthProvider) AuthURL(ctx context.Context, r AuthRequest) (string, error) {
@@ -203,19 +218,12 @@ func (p *oauthProvider) idToken(ctx context.Context, tok *oauth2.Token, nonce st
 	return p.idTokens.verify(ctx, raw, nonce)
 }
 
-func or(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
 func newOAuth(name, display string, c ProviderConfig, def Endpoints, scopes ...string) *oauthProvider {
 	c.defaults()
 	ep := Endpoints{
-		AuthURL: or(c.Endpoints.AuthURL, def.AuthURL), TokenURL: or(c.Endpoints.TokenURL, def.TokenURL),
-		UserInfoURL: or(c.Endpoints.UserInfoURL, def.UserInfoURL), EmailsURL: or(c.Endpoints.EmailsURL, def.EmailsURL),
-		JWKSURL: or(c.Endpoints.JWKSURL, def.JWKSURL), Issuer: or(c.Endpoints.Issuer, def.Issuer),
+		AuthURL: cmp.Or(c.Endpoints.AuthURL, def.AuthURL), TokenURL: cmp.Or(c.Endpoints.TokenURL, def.TokenURL),
+		UserInfoURL: cmp.Or(c.Endpoints.UserInfoURL, def.UserInfoURL), EmailsURL: cmp.Or(c.Endpoints.EmailsURL, def.EmailsURL),
+		JWKSURL: cmp.Or(c.Endpoints.JWKSURL, def.JWKSURL), Issuer: cmp.Or(c.Endpoints.Issuer, def.Issuer),
 	}
 	return &oauthProvider{
 		name: name, display: display, linking: c.AllowLinking, client: c.HTTPClient, ep: ep, now: c.Now,
@@ -330,7 +338,7 @@ func Discord(c ProviderConfig) Provider {
 		}
 		return UserData{
 			Subject: claimString(u, "id"), Email: claimString(u, "email"), EmailVerified: claimBool(u, "verified"),
-			Name: or(claimString(u, "global_name"), claimString(u, "username")), Claims: u,
+			Name: cmp.Or(claimString(u, "global_name"), claimString(u, "username")), Claims: u,
 		}, nil
 	}
 	return p
@@ -471,10 +479,10 @@ func OIDC(c OIDCConfig) Provider {
 	scopes := c.Scopes
 	if len(scopes) == 0 {
 		scopes = []string{"openid", "profile", "email"}
-	} else if !containsString(scopes, "openid") {
+	} else if !slices.Contains(scopes, "openid") {
 		scopes = append([]string{"openid"}, scopes...)
 	}
-	p := newOAuth(c.Name, or(c.DisplayName, c.Name), c.ProviderConfig, Endpoints{}, scopes...)
+	p := newOAuth(c.Name, cmp.Or(c.DisplayName, c.Name), c.ProviderConfig, Endpoints{}, scopes...)
 	p.pkce, p.oidc = true, true
 	issuer := c.Issuer
 	clientID := c.ClientID
@@ -498,7 +506,7 @@ func OIDC(c OIDCConfig) Provider {
 			return fmt.Errorf("thirdparty: %s discovery: authorization_endpoint, token_endpoint and jwks_uri are required", p.name)
 		}
 		p.cfg.Endpoint = oauth2.Endpoint{AuthURL: doc.AuthorizationEndpoint, TokenURL: doc.TokenEndpoint}
-		if len(doc.AuthMethods) > 0 && !containsString(doc.AuthMethods, "client_secret_basic") && containsString(doc.AuthMethods, "client_secret_post") {
+		if len(doc.AuthMethods) > 0 && !slices.Contains(doc.AuthMethods, "client_secret_basic") && slices.Contains(doc.AuthMethods, "client_secret_post") {
 			p.cfg.Endpoint.AuthStyle = oauth2.AuthStyleInParams
 		}
 		p.ep.UserInfoURL = doc.UserinfoEndpoint
@@ -527,13 +535,4 @@ func OIDC(c OIDCConfig) Provider {
 		return d, nil
 	}
 	return p
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/hanko-go/hanko/store/storetest"
 	"github.com/hanko-go/hanko/thirdparty"
 	"github.com/hanko-go/hanko/thirdparty/thirdpartytest"
+	"github.com/hanko-go/hanko/users"
 )
 
 const testSecret = "a-test-secret-of-32-characters!!"
@@ -40,7 +41,7 @@ func serviceOn(db thirdparty.Store, fake *thirdpartytest.Provider) (*thirdparty.
 			Name: "acme", Issuer: fake.Issuer,
 		})},
 		ErrorRedirectURL: "https://app.example.com/error", AllowedRedirectURLs: []string{"https://app.example.com/**"},
-		RequireVerification: true, AllowSignup: true,
+		RequireVerification: true, AllowSignup: true, NormalizeEmail: users.NormalizeEmail,
 	})
 }
 

@@ -29,7 +29,7 @@ const (
 )
 
 // Config configures third-party login. Store, Sealer, Providers,
-// ErrorRedirectURL and AllowedRedirectURLs are required.
+// ErrorRedirectURL, AllowedRedirectURLs and NormalizeEmail are required.
 type Config struct {
 	Store  Store
 	Sealer Sealer
@@ -48,7 +48,9 @@ type Config struct {
 	AllowSignup bool
 	// EmailLimit is email.limit [5].
 	EmailLimit int
-	// NormalizeEmail normalises provider addresses [trim and lower-case].
+	// NormalizeEmail normalises and validates provider addresses, as every
+	// other way in does: users.NormalizeEmail. Required, so that an address
+	// is normalised one way only.
 	NormalizeEmail func(string) (string, error)
 
 	// Events receives the audit and webhook events, inside the
@@ -80,6 +82,9 @@ func New(cfg Config) (*Service, error) {
 	if cfg.ErrorRedirectURL == "" {
 		errs = append(errs, errors.New("thirdparty: Config.ErrorRedirectURL is required"))
 	}
+	if cfg.NormalizeEmail == nil {
+		errs = append(errs, errors.New("thirdparty: Config.NormalizeEmail is required"))
+	}
 	m, err := newRedirectMatcher(cfg.AllowedRedirectURLs)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("thirdparty: allowed redirect URLs: %w", err))
@@ -102,9 +107,6 @@ func New(cfg Config) (*Service, error) {
 	}
 	if s.cfg.EmailLimit <= 0 {
 		s.cfg.EmailLimit = 5
-	}
-	if s.cfg.NormalizeEmail == nil {
-		s.cfg.NormalizeEmail = func(a string) (string, error) { return strings.ToLower(strings.TrimSpace(a)), nil }
 	}
 	s.cfg.ErrorRedirectURL = strings.TrimRight(s.cfg.ErrorRedirectURL, "/")
 	return s, nil

@@ -26,6 +26,9 @@ type EmailStore interface {
 	GetEmail(ctx context.Context, id uuid.UUID) (store.Email, error)
 	GetEmailByAddress(ctx context.Context, address string) (store.Email, error)
 	UpdateEmail(ctx context.Context, e store.Email) error
+	// ClaimEmail assigns an unassigned email to a user; autherr.Conflict
+	// when it is assigned (a concurrent claimer won) or gone.
+	ClaimEmail(ctx context.Context, id, userID uuid.UUID, verified bool, now time.Time) error
 	DeleteEmail(ctx context.Context, id uuid.UUID) error
 	CountEmails(ctx context.Context, userID uuid.UUID) (int, error)
 	GetPrimaryEmail(ctx context.Context, userID uuid.UUID) (store.PrimaryEmail, error)

@@ -57,11 +57,12 @@ func (s *Service) AddEmail(ctx context.Context, userID uuid.UUID, address string
 		case err == nil && existing.UserID != nil:
 			return ErrEmailInUse
 		case err == nil:
+			// Unassigned when read; a concurrent claimer may have won since.
+			if err := s.cfg.Store.ClaimEmail(ctx, existing.ID, userID, verified, now); err != nil {
+				return conflictAs(err, ErrEmailInUse)
+			}
 			existing.UserID, existing.Verified, existing.UpdatedAt = &userID, verified, now
 			out = existing
-			if err := s.cfg.Store.UpdateEmail(ctx, existing); err != nil {
-				return err
-			}
 		case errors.Is(err, autherr.NotFound):
 			id, err := s.newID()
 			if err != nil {
@@ -227,9 +228,18 @@ func (s *Service) VerifyEmail(ctx context.Context, userID, emailID uuid.UUID) (a
 			assigned, first = true, n == 0
 		}
 		wasVerified := e.Verified
-		e.UserID, e.Verified, e.UpdatedAt = &userID, true, now
-		if err := s.cfg.Store.UpdateEmail(ctx, e); err != nil {
-			return err
+		if assigned {
+			// Unassigned when read: claim it only if it still is, else
+			// another user's verification won the race.
+			if err := s.cfg.Store.ClaimEmail(ctx, e.ID, userID, true, now); err != nil {
+				return conflictAs(err, ErrEmailOwnedByOther)
+			}
+			e.UserID, e.Verified, e.UpdatedAt = &userID, true, now
+		} else {
+			e.Verified, e.UpdatedAt = true, now
+			if err := s.cfg.Store.UpdateEmail(ctx, e); err != nil {
+				return err
+			}
 		}
 		var evs []events.Event
 		if _, err := s.cfg.Store.GetPrimaryEmail(ctx, userID); errors.Is(err, autherr.NotFound) {

@@ -49,11 +49,12 @@ func (s *Service) AddOwnEmail(ctx context.Context, userID uuid.UUID, address str
 			out = existing // the pending row stays as it is until verified
 			return s.emitOwnEmailCreated(ctx, userID, a, false)
 		case err == nil:
+			// Unassigned when read; a concurrent claimer may have won since.
+			if err := s.cfg.Store.ClaimEmail(ctx, existing.ID, userID, existing.Verified, now); err != nil {
+				return conflictAs(err, ErrEmailInUse)
+			}
 			existing.UserID, existing.UpdatedAt = &userID, now
 			out = existing
-			if err := s.cfg.Store.UpdateEmail(ctx, out); err != nil {
-				return err
-			}
 		case errors.Is(err, autherr.NotFound):
 			id, err := s.newID()
 			if err != nil {

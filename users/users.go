@@ -442,10 +442,10 @@ func (s *Service) SignUpThen(ctx context.Context, address string, then func(ctx 
 		}
 		res.Assigned = true
 		if existing.ID != uuid.Nil {
-			existing.UserID, existing.UpdatedAt = &uid, now
+			// Unassigned when read; a concurrent claimer may have won since.
 			res.EmailID = existing.ID
-			if err := s.cfg.Store.UpdateEmail(ctx, existing); err != nil {
-				return err
+			if err := s.cfg.Store.ClaimEmail(ctx, existing.ID, uid, existing.Verified, now); err != nil {
+				return conflictAs(err, ErrEmailTaken)
 			}
 		} else {
 			eid, err := s.newID()

@@ -61,6 +61,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"EmailAddressExact", testEmailAddressExact},
 		{"UnassignedEmail", testUnassignedEmail},
 		{"UpdateEmailAssigns", testUpdateEmailAssigns},
+		{"ClaimEmail", testClaimEmail},
 		{"SetPrimaryEmail", testSetPrimaryEmail},
 		{"ListUsers", testListUsers},
 		{"RelationsLoaded", testRelationsLoaded},
