@@ -12,7 +12,10 @@
 // httpapi can all depend on it.
 package autherr
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Kind is a class of failure. Kinds mirror the statuses the Hanko API
 // answers with; httpapi owns the mapping.
@@ -98,4 +101,15 @@ func Message(err error) string {
 		return e.Msg
 	}
 	return ""
+}
+
+// Replace returns err with the error with in front when err is of kind k
+// (errors.Is finds both, so callers can test for the specific error and
+// the kind), and err unchanged otherwise. Features use it to turn a store's
+// Conflict or NotFound into their own named errors.
+func Replace(err error, k Kind, with error) error {
+	if errors.Is(err, k) {
+		return fmt.Errorf("%w: %w", with, err)
+	}
+	return err
 }

@@ -216,9 +216,4 @@ func (s *Service) createIdentity(ctx context.Context, provider, subject string, 
 }
 
 // conflictAs replaces a store conflict (a unique index lost a race) with e.
-func conflictAs(err error, e *Error) error {
-	if errors.Is(err, autherr.Conflict) {
-		return e
-	}
-	return err
-}
+func conflictAs(err error, e *Error) error { return autherr.Replace(err, autherr.Conflict, e) }

@@ -155,12 +155,7 @@ func (s *Service) ownedEmail(ctx context.Context, userID, emailID uuid.UUID) (st
 }
 
 // notFoundAs replaces a store NotFound with the feature's own error.
-func notFoundAs(err, with error) error {
-	if errors.Is(err, autherr.NotFound) {
-		return with
-	}
-	return err
-}
+func notFoundAs(err, with error) error { return autherr.Replace(err, autherr.NotFound, with) }
 
 // PasscodeTarget is what a passcode initialization needs: the address to
 // send to and whether it already belongs to the user.

@@ -344,12 +344,7 @@ func (s *Service) setPrimary(ctx context.Context, userID, emailID uuid.UUID, now
 }
 
 // conflictAs replaces a store conflict with the feature's own error.
-func conflictAs(err, with error) error {
-	if errors.Is(err, autherr.Conflict) {
-		return fmt.Errorf("%w: %w", with, err)
-	}
-	return err
-}
+func conflictAs(err, with error) error { return autherr.Replace(err, autherr.Conflict, with) }
 
 // Delete deletes a user and everything that belongs to it.
 // ErrUserNotFound if there is no such user.
