@@ -581,6 +581,7 @@ func (h *Hanko) Webhooks() *webhook.Service { return h.webhooks }
 func webhooks(cfg config.Config, db *store.DB, keys *jwks.Set, s settings) (*webhook.Service, error) {
 	wc := webhook.Config{
 		Store: db, Keys: keys, Audience: cfg.Session.Audience,
+		Secrets:             cfg.Secrets.Keys, // seals payloads (passcodes) at rest
 		AllowTimeExpiration: cfg.Webhooks.AllowTimeExpiration,
 		Now:                 s.now, Rand: s.rand, Logger: s.log,
 	}

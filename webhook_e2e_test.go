@@ -94,11 +94,17 @@ var fastWebhooks = hanko.WithWebhooks(func(c *webhook.Config) {
 	c.Poll, c.RetryBase, c.RetryMax = 10*time.Millisecond, time.Second, 2*time.Second
 })
 
+// hookJSONRequest is a request with a JSON body.
+func hookJSONRequest(method, target, body string) *http.Request {
+	req := jsonReq(httptest.NewRequest(method, target, strings.NewReader(body)))
+	req.Header.Set("Content-Type", "application/json")
+	return req
+}
+
 func adminCreateUser(t *testing.T, h *hanko.Hanko, address string) string {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	h.Admin().ServeHTTP(rec, httptest.NewRequest("POST", "/users",
-		strings.NewReader(`{"emails":[{"address":"`+address+`","is_primary":true,"is_verified":true}]}`)))
+	h.Admin().ServeHTTP(rec, hookJSONRequest("POST", "/users", `{"emails":[{"address":"`+address+`","is_primary":true,"is_verified":true}]}`))
 	if rec.Code != 200 {
 		t.Fatalf("POST /users: %d %s", rec.Code, rec.Body)
 	}
@@ -173,7 +179,7 @@ func TestPasscodeCodeReachesTheApp(t *testing.T) {
 	uid := adminCreateUser(t, h, "ada@example.com")
 
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("POST", "/passcode/login/initialize", strings.NewReader(`{"user_id":"`+uid+`"}`)))
+	h.ServeHTTP(rec, hookJSONRequest("POST", "/passcode/login/initialize", `{"user_id":"`+uid+`"}`))
 	if rec.Code != 200 {
 		t.Fatalf("initialize: %d %s", rec.Code, rec.Body)
 	}
@@ -190,7 +196,7 @@ func TestPasscodeCodeReachesTheApp(t *testing.T) {
 		t.Fatalf("email.send data %v", data)
 	}
 	rec = httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("POST", "/passcode/login/finalize", strings.NewReader(`{"id":"`+init.ID+`","code":"`+code+`"}`)))
+	h.ServeHTTP(rec, hookJSONRequest("POST", "/passcode/login/finalize", `{"id":"`+init.ID+`","code":"`+code+`"}`))
 	if rec.Code != 200 {
 		t.Fatalf("finalize with the webhook's code: %d %s", rec.Code, rec.Body)
 	}

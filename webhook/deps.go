@@ -18,11 +18,15 @@ type EmitStore interface {
 	InsertOutbox(ctx context.Context, rows []store.OutboxEvent) error
 }
 
-// OutboxStore is what the dispatcher needs of the outbox.
+// OutboxStore is what the dispatcher needs of the outbox. DeleteOutbox and
+// RescheduleOutbox touch a row only while it is still leased until
+// lockedUntil, the lease ClaimOutbox gave; otherwise they are
+// autherr.NotFound and leave the row to whoever holds it now.
 type OutboxStore interface {
+	OutboxDue(ctx context.Context, now time.Time) (bool, error)
 	ClaimOutbox(ctx context.Context, now, lockedUntil time.Time, limit int) ([]store.OutboxEvent, error)
-	DeleteOutbox(ctx context.Context, ids ...uuid.UUID) error // autherr.NotFound when none existed
-	RescheduleOutbox(ctx context.Context, id uuid.UUID, attempts int, next time.Time, lastError string) error
+	DeleteOutbox(ctx context.Context, lockedUntil time.Time, ids ...uuid.UUID) error
+	RescheduleOutbox(ctx context.Context, id uuid.UUID, lockedUntil time.Time, attempts int, next time.Time, lastError string) error
 	CountOutbox(ctx context.Context) (int, error)
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/hanko-go/hanko/autherr"
+	"github.com/hanko-go/hanko/events"
 	"github.com/hanko-go/hanko/session"
 	"github.com/hanko-go/hanko/store"
 )
@@ -57,7 +58,9 @@ func (s *Service) Start() {
 
 // Close stops the dispatcher and waits for it; in-flight requests are
 // cancelled and their rows stay in the outbox for the next start (or
-// another instance). It is safe to call more than once.
+// another instance). Releasing those rows takes one store call each,
+// bounded by 10 s, so a stuck database delays Close but cannot hang it. It
+// is safe to call more than once.
 func (s *Service) Close() {
 	s.startMu.Lock()
 	if !s.stopped {
@@ -85,11 +88,16 @@ func (s *Service) drain(ctx context.Context) {
 }
 
 // DeliverDue claims one batch of due rows, delivers them (Workers at a
-// time) and returns how many it claimed. The dispatcher calls it; tests and
-// tools may call it directly.
+// time) and returns how many it claimed. It first asks whether anything is
+// due at all, so an idle outbox costs one read, not a write transaction.
+// The dispatcher calls it; tests and tools may call it directly.
 func (s *Service) DeliverDue(ctx context.Context) (int, error) {
 	now := s.now()
-	rows, err := s.cfg.Store.ClaimOutbox(ctx, now, now.Add(s.cfg.Lease), s.cfg.Batch)
+	if due, err := s.cfg.Store.OutboxDue(ctx, now); err != nil || !due {
+		return 0, err
+	}
+	lease := now.Add(s.cfg.Lease)
+	rows, err := s.cfg.Store.ClaimOutbox(ctx, now, lease, s.cfg.Batch)
 	if err != nil {
 		return 0, err
 	}
@@ -103,7 +111,7 @@ func (s *Service) DeliverDue(ctx context.Context) (int, error) {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			if s.deliverRow(ctx, row) {
+			if s.deliverRow(ctx, row, lease) {
 				mu.Lock()
 				delivered = append(delivered, row.ID)
 				mu.Unlock()
@@ -112,47 +120,75 @@ func (s *Service) DeliverDue(ctx context.Context) (int, error) {
 	}
 	wg.Wait()
 	// One statement for the whole batch: on SQLite every write is a sync.
-	if err := s.cfg.Store.DeleteOutbox(context.WithoutCancel(ctx), delivered...); err != nil && !errors.Is(err, autherr.NotFound) {
-		// The rows come back after their lease: duplicates, which
-		// at-least-once allows and the Idempotency-Key tells apart.
+	bctx, cancel := s.bookkeeping(ctx)
+	defer cancel()
+	if err := s.cfg.Store.DeleteOutbox(bctx, lease, delivered...); err != nil {
+		// The rows come back after their lease (or another instance took
+		// them over already): duplicates, which at-least-once allows and
+		// the Idempotency-Key tells apart.
 		s.cfg.Logger.Warn("webhooks delivered but not removed", slog.Int("rows", len(delivered)), slog.Any("error", err))
 	}
 	return len(rows), nil
 }
 
-// deliverRow sends one row and records the outcome. It reports whether
-// the row was delivered; the caller then deletes it.
-func (s *Service) deliverRow(ctx context.Context, row store.OutboxEvent) (delivered bool) {
-	// Bookkeeping must happen even when ctx is cancelled mid-request.
-	bg := context.WithoutCancel(ctx)
+// bookkeeping returns the context of one store call about a claimed row:
+// not cancelled with ctx, since a row whose request was cancelled must
+// still be released, but bounded, so that Close cannot hang on a stuck
+// database. The lease covers whatever does not get written.
+func (s *Service) bookkeeping(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), s.bookTimeout)
+}
+
+// deliverRow sends one row, claimed with lease, and records the outcome.
+// It reports whether the row was delivered; the caller then deletes it.
+func (s *Service) deliverRow(ctx context.Context, row store.OutboxEvent, lease time.Time) (delivered bool) {
+	data, err := s.open(row)
+	if err != nil {
+		s.drop(ctx, row, lease, err.Error())
+		return false
+	}
+	// A passcode mail is worthless once the passcode expired; dropping it
+	// also ends the time its code sits in the outbox.
+	expires := passcodeExpiry(row.Event, data)
+	if !expires.IsZero() && !s.now().Before(expires) {
+		s.giveUp(ctx, row, lease, row.Attempts, "passcode expired")
+		return false
+	}
 	callback := row.Callback
 	if row.WebhookID != nil {
-		h, err := s.cfg.Store.GetWebhook(bg, *row.WebhookID)
+		bctx, cancel := s.bookkeeping(ctx)
+		h, err := s.cfg.Store.GetWebhook(bctx, *row.WebhookID)
+		cancel()
 		switch {
 		case errors.Is(err, autherr.NotFound):
-			s.drop(bg, row, "hook deleted")
-			return
+			s.drop(ctx, row, lease, "hook deleted")
+			return false
 		case err != nil:
-			s.retryLater(bg, row, row.Attempts, err)
-			return
+			s.retryLater(ctx, row, lease, row.Attempts, err, expires)
+			return false
 		case !h.Enabled:
-			s.drop(bg, row, "hook disabled")
-			return
+			// Disabled by the admin API, after failures or on expiry: its
+			// pending deliveries end here (documented in the package).
+			s.drop(ctx, row, lease, "hook disabled")
+			return false
 		case s.cfg.AllowTimeExpiration && !s.now().Before(h.ExpiresAt):
-			if err := s.cfg.Store.DisableWebhook(bg, h.ID, s.now()); err != nil && !errors.Is(err, autherr.NotFound) {
-				s.retryLater(bg, row, row.Attempts, err)
-				return
+			bctx, cancel := s.bookkeeping(ctx)
+			err := s.cfg.Store.DisableWebhook(bctx, h.ID, s.now())
+			cancel()
+			if err != nil && !errors.Is(err, autherr.NotFound) {
+				s.retryLater(ctx, row, lease, row.Attempts, err, expires)
+				return false
 			}
-			s.drop(bg, row, "hook expired")
-			return
+			s.drop(ctx, row, lease, "hook expired")
+			return false
 		}
 		callback = h.Callback
 	}
-	err := s.send(ctx, callback, row)
+	err = s.send(ctx, callback, row, data)
 	if ctx.Err() != nil {
 		// Shutting down: not the receiver's fault; try again soon.
-		s.retryLater(bg, row, row.Attempts, nil)
-		return
+		s.retryLater(ctx, row, lease, row.Attempts, nil, expires)
+		return false
 	}
 	if s.cfg.OnDelivery != nil {
 		s.cfg.OnDelivery(row.Event, err == nil)
@@ -160,7 +196,10 @@ func (s *Service) deliverRow(ctx context.Context, row store.OutboxEvent) (delive
 	if err == nil {
 		if row.WebhookID != nil {
 			now := s.now()
-			if err := s.cfg.Store.RecordWebhookSuccess(bg, *row.WebhookID, now.Add(hookLifetime), now); err != nil && !errors.Is(err, autherr.NotFound) {
+			bctx, cancel := s.bookkeeping(ctx)
+			err := s.cfg.Store.RecordWebhookSuccess(bctx, *row.WebhookID, now.Add(hookLifetime), now)
+			cancel()
+			if err != nil && !errors.Is(err, autherr.NotFound) {
 				s.cfg.Logger.Warn("webhook success not recorded", slog.String("webhook_id", row.WebhookID.String()), slog.Any("error", err))
 			}
 		}
@@ -168,23 +207,34 @@ func (s *Service) deliverRow(ctx context.Context, row store.OutboxEvent) (delive
 	}
 	s.cfg.Logger.Info("webhook delivery failed", slog.String("event", row.Event), slog.String("id", row.ID.String()),
 		slog.Int("attempt", row.Attempts+1), slog.Any("error", err))
-	if row.WebhookID != nil {
-		disabled, ferr := s.cfg.Store.RecordWebhookFailure(bg, *row.WebhookID, maxFailures, s.now())
-		if errors.Is(ferr, autherr.NotFound) || ferr == nil && disabled {
-			s.drop(bg, row, "hook disabled after repeated failures")
-			return
-		}
-	}
-	s.retryLater(bg, row, row.Attempts+1, err)
+	s.retryLater(ctx, row, lease, row.Attempts+1, err, expires)
 	return false
 }
 
+// passcodeExpiry is when the passcode of an email.send payload expires
+// (data.valid_until), or zero for other events and payloads without one.
+func passcodeExpiry(event string, data []byte) time.Time {
+	if event != events.EmailSend {
+		return time.Time{}
+	}
+	var p struct {
+		Data struct {
+			ValidUntil int64 `json:"valid_until"`
+		} `json:"data"`
+	}
+	if json.Unmarshal(data, &p) != nil || p.Data.ValidUntil <= 0 {
+		return time.Time{}
+	}
+	return time.Unix(p.Data.ValidUntil, 0)
+}
+
 // retryLater reschedules a row after attempts failed attempts, or gives it
-// up after MaxAttempts. A nil cause is no attempt: the row is released for
+// up after MaxAttempts or when its payload expires (non-zero expires)
+// before the next try. A nil cause is no attempt: the row is released for
 // another try right away.
-func (s *Service) retryLater(ctx context.Context, row store.OutboxEvent, attempts int, cause error) {
+func (s *Service) retryLater(ctx context.Context, row store.OutboxEvent, lease time.Time, attempts int, cause error, expires time.Time) {
 	if attempts >= s.cfg.MaxAttempts {
-		s.drop(ctx, row, fmt.Sprintf("given up after %d attempts", attempts))
+		s.giveUp(ctx, row, lease, attempts, fmt.Sprintf("given up after %d attempts", attempts))
 		return
 	}
 	next, msg := s.now(), ""
@@ -192,18 +242,53 @@ func (s *Service) retryLater(ctx context.Context, row store.OutboxEvent, attempt
 		next = next.Add(s.backoff(max(attempts, 1)))
 		msg = cause.Error()
 	}
-	if err := s.cfg.Store.RescheduleOutbox(ctx, row.ID, attempts, next, msg); err != nil && !errors.Is(err, autherr.NotFound) {
+	if !expires.IsZero() && !next.Before(expires) {
+		s.giveUp(ctx, row, lease, attempts, "passcode expires before the next attempt")
+		return
+	}
+	bctx, cancel := s.bookkeeping(ctx)
+	defer cancel()
+	if err := s.cfg.Store.RescheduleOutbox(bctx, row.ID, lease, attempts, next, msg); err != nil {
+		// NotFound: the lease ran out and the row is another claimer's,
+		// or it is gone; either way not ours to record.
 		s.cfg.Logger.Warn("webhook retry not recorded", slog.String("id", row.ID.String()), slog.Any("error", err))
 	}
 }
 
-// drop removes a row that will not be delivered.
-func (s *Service) drop(ctx context.Context, row store.OutboxEvent, why string) {
+// giveUp drops a row that was not delivered. When it failed at least once
+// (attempts > 0) that is one failed event for its admin API hook: the
+// reference disables a hook after more than maxFailures failed events, and
+// counting events, not attempts, keeps the retry schedule of one event from
+// disabling the hook on its own.
+func (s *Service) giveUp(ctx context.Context, row store.OutboxEvent, lease time.Time, attempts int, why string) {
+	if !s.drop(ctx, row, lease, why) || row.WebhookID == nil || attempts == 0 {
+		return
+	}
+	bctx, cancel := s.bookkeeping(ctx)
+	defer cancel()
+	disabled, err := s.cfg.Store.RecordWebhookFailure(bctx, *row.WebhookID, maxFailures, s.now())
+	switch {
+	case errors.Is(err, autherr.NotFound):
+	case err != nil:
+		s.cfg.Logger.Warn("webhook failure not recorded", slog.String("webhook_id", row.WebhookID.String()), slog.Any("error", err))
+	case disabled:
+		s.cfg.Logger.Warn("webhook disabled after repeated failures", slog.String("webhook_id", row.WebhookID.String()))
+	}
+}
+
+// drop removes a row that will not be delivered. It reports whether it
+// did: false when the lease was lost to another claimer (who decides now)
+// or the store failed (the row comes back after its lease).
+func (s *Service) drop(ctx context.Context, row store.OutboxEvent, lease time.Time, why string) bool {
+	bctx, cancel := s.bookkeeping(ctx)
+	defer cancel()
+	if err := s.cfg.Store.DeleteOutbox(bctx, lease, row.ID); err != nil {
+		s.cfg.Logger.Warn("webhook row not removed", slog.String("id", row.ID.String()), slog.Any("error", err))
+		return false
+	}
 	s.cfg.Logger.Warn("webhook delivery dropped", slog.String("event", row.Event), slog.String("id", row.ID.String()),
 		slog.String("reason", why))
-	if err := s.cfg.Store.DeleteOutbox(ctx, row.ID); err != nil && !errors.Is(err, autherr.NotFound) {
-		s.cfg.Logger.Warn("webhook row not removed", slog.String("id", row.ID.String()), slog.Any("error", err))
-	}
+	return true
 }
 
 // backoff is the wait before retry n (n >= 1): RetryBase·2^(n-1) capped at
@@ -243,12 +328,12 @@ type body struct {
 // maxErrorBody bounds how much of a failed answer is read (and discarded).
 const maxErrorBody = 4 << 10
 
-// send POSTs row to callback. Any status >= 400 and any transport error is
-// a failure.
-func (s *Service) send(ctx context.Context, callback string, row store.OutboxEvent) error {
+// send POSTs row, whose payload is data, to callback. Any status >= 400
+// and any transport error is a failure.
+func (s *Service) send(ctx context.Context, callback string, row store.OutboxEvent, data []byte) error {
 	now := s.cfg.Now()
 	tok, err := session.SignJWT(s.cfg.Keys.Signer(), s.cfg.Rand, claims{
-		Audience: s.cfg.Audience, Data: json.RawMessage(row.Data), Event: row.Event,
+		Audience: s.cfg.Audience, Data: json.RawMessage(data), Event: row.Event,
 		ExpiresAt: now.Add(tokenLifetime).Unix(), IssuedAt: now.Unix(), Subject: "hanko webhooks",
 	})
 	if err != nil {

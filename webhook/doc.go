@@ -18,12 +18,27 @@
 // Idempotency-Key header (the row ID, stable across retries), a request
 // timeout and retries with exponential backoff and jitter.
 //
+// A delivery is tried up to MaxAttempts (10) times with backoff, about
+// 8.5 hours in all, then given up. A claimed row is leased for longer than
+// its batch can take; an instance that outlives a lease anyway leaves the
+// row to whoever claimed it next. An idle outbox costs each instance one
+// read per Poll, not a write transaction.
+//
+// Payloads are sealed at rest when Config.Secrets is set (AES-256-GCM
+// under a key derived for the outbox), since email.send carries a
+// passcode; an email.send row whose passcode expired is dropped, not
+// delivered.
+//
 // Hooks come from two places. Hooks of the configuration (webhooks.hooks,
 // only with webhooks.enabled) never disable. Hooks made through the admin
-// API fire regardless of webhooks.enabled; each failed attempt counts a
-// failure and more than five disable the hook, a success resets the count
-// and extends its expiry by 30 days, and with webhooks.allow_time_expiration
-// an expired hook is disabled instead of called.
+// API fire regardless of webhooks.enabled; each event such a hook did not
+// get (given up after failed attempts) counts one failure, and more than
+// five disable the hook; a success resets the count and extends its expiry
+// by 30 days, and with webhooks.allow_time_expiration an expired hook is
+// disabled instead of called. Once a hook is disabled (so, through the
+// admin API, after failures or on expiry) its pending deliveries are
+// dropped at their next attempt; enabling it again does not bring them
+// back. Deleting a hook drops them at once.
 //
 // Sketch (hanko.New does this):
 //

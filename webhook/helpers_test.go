@@ -112,11 +112,12 @@ func newKeys(t testing.TB, db *store.DB) *jwks.Set {
 }
 
 // newService returns a webhook service on db with a fast, deterministic
-// retry schedule; mod adjusts the configuration.
+// retry schedule, sealing the outbox with testSecret; mod adjusts the
+// configuration.
 func newService(t testing.TB, db *store.DB, c *clock, mod func(*webhook.Config)) *webhook.Service {
 	t.Helper()
 	cfg := webhook.Config{
-		Store: db, Keys: newKeys(t, db), Audience: []string{"localhost"},
+		Store: db, Keys: newKeys(t, db), Audience: []string{"localhost"}, Secrets: []string{testSecret},
 		RetryBase: time.Second, RetryMax: 10 * time.Second, Timeout: 5 * time.Second, Poll: 10 * time.Millisecond,
 		Now: c.Now,
 	}

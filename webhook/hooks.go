@@ -115,7 +115,9 @@ func (s *Service) Create(ctx context.Context, callback string, evs []string) (We
 
 // Update replaces a hook's callback, events and enabled flag, and resets
 // its failures and expiry (now + 30 days), as the reference's PUT does; ours
-// also accepts enabled false. ErrNotFound, or autherr.Invalid for bad input.
+// also accepts enabled false; a disabled hook's pending deliveries are
+// dropped at their next attempt. ErrNotFound, or autherr.Invalid for bad
+// input.
 func (s *Service) Update(ctx context.Context, id uuid.UUID, callback string, evs []string, enabled bool) (Webhook, error) {
 	if err := validate(callback, evs); err != nil {
 		return Webhook{}, err

@@ -2,7 +2,9 @@ package webhook
 
 import (
 	"context"
+	"crypto/hkdf"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +19,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/hanko-go/hanko/autherr"
 	"github.com/hanko-go/hanko/events"
+	"github.com/hanko-go/hanko/jwks"
 	"github.com/hanko-go/hanko/store"
 	"github.com/hanko-go/hanko/users"
 )
@@ -41,6 +44,13 @@ type Config struct {
 	// AllowTimeExpiration is webhooks.allow_time_expiration: an admin API
 	// hook past its expires_at is disabled instead of called.
 	AllowTimeExpiration bool
+	// Secrets are secrets.keys. With them the payload of every outbox row
+	// (email.send carries a passcode) is sealed at rest with AES-256-GCM
+	// under a key derived from Secrets[0] by HKDF-SHA-256 with the label
+	// "hanko/webhook-outbox"; rows sealed under any entry open, so the
+	// secrets rotate as the signing keys do. Without them payloads are
+	// stored in plain text, and rows sealed earlier cannot be delivered.
+	Secrets []string
 
 	// Client sends the requests [an http.Client with Timeout and no
 	// redirects followed].
@@ -59,8 +69,11 @@ type Config struct {
 	// Poll is how often the outbox is polled for rows that no wake-up
 	// announced (written by another instance, or due for a retry) [1 s].
 	Poll time.Duration
-	// Lease is how long a claimed row is reserved for this instance
-	// [Timeout + 50 s].
+	// Lease is how long a claimed row is reserved for this instance. A
+	// batch sends in ceil(Batch/Workers) waves of at most Timeout each, so
+	// New refuses a Lease shorter than that plus 10 s; a row whose lease
+	// runs out anyway is left to the instance that claims it next
+	// [ceil(Batch/Workers)·Timeout + 20 s: 60 s with the defaults].
 	Lease time.Duration
 	// Batch is how many rows one claim takes [32]; Workers how many
 	// requests run at once [8].
@@ -87,12 +100,35 @@ const (
 	tokenLifetime = 5 * time.Minute
 )
 
+// Our constants.
+const (
+	// leaseMargin is what a lease must hold beyond the requests of a batch:
+	// the bookkeeping of its last wave.
+	leaseMargin = 10 * time.Second
+	// bookkeepingTimeout bounds each store call the dispatcher makes for a
+	// claimed row. It runs without the dispatcher's context (a cancelled
+	// request must still release its row), so without a bound a stuck
+	// database would make Close hang.
+	bookkeepingTimeout = 10 * time.Second
+	// sealLabel is the HKDF info of the key that seals outbox payloads, so
+	// that key is used for nothing else.
+	sealLabel = "hanko/webhook-outbox"
+	// sealedPrefix marks a sealed payload. A JSON value never starts with
+	// it, so rows written in plain text (before sealing, or without
+	// Secrets) still read.
+	sealedPrefix = "sealed:"
+)
+
 // Service is the webhook feature: the events.Emitter that fills the
 // outbox, the dispatcher that empties it and the management of admin API
 // hooks. It is safe for concurrent use.
 type Service struct {
-	cfg   Config
-	hooks []Hook
+	cfg    Config
+	hooks  []Hook
+	sealer *jwks.Sealer // nil without Config.Secrets
+
+	// bookTimeout is bookkeepingTimeout; tests shorten it.
+	bookTimeout time.Duration
 
 	wake    chan struct{}
 	stop    chan struct{}
@@ -105,10 +141,11 @@ type Service struct {
 var _ events.Emitter = (*Service)(nil)
 
 // New returns a Service; Start starts its dispatcher. It fails on a missing
-// Store, Keys or Audience and on a configured hook with a bad callback or
-// event.
+// Store, Keys or Audience, an empty entry of Secrets, a Lease too short for
+// a batch and a configured hook with a bad callback or event.
 func New(cfg Config) (*Service, error) {
 	var errs []error
+	secrets := slices.Clone(cfg.Secrets)
 	if cfg.Store == nil {
 		errs = append(errs, errors.New("webhook: Config.Store is required"))
 	}
@@ -125,11 +162,11 @@ func New(cfg Config) (*Service, error) {
 		}
 		hooks = append(hooks, Hook{Callback: h.Callback, Events: slices.Clone(h.Events)})
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	for i, secret := range cfg.Secrets {
+		if secret == "" {
+			errs = append(errs, fmt.Errorf("webhook: Config.Secrets[%d] is empty", i))
+		}
 	}
-	cfg.Audience = slices.Clone(cfg.Audience)
-	cfg.Hooks = nil
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 10 * time.Second
 	}
@@ -156,15 +193,29 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Poll <= 0 {
 		cfg.Poll = time.Second
 	}
-	if cfg.Lease <= 0 {
-		cfg.Lease = cfg.Timeout + 50*time.Second
-	}
 	if cfg.Batch <= 0 {
 		cfg.Batch = 32
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = 8
 	}
+	// A row of the last wave is sent after the waves before it; its lease
+	// must not run out meanwhile, or another instance sends it too.
+	waves := time.Duration((cfg.Batch + cfg.Workers - 1) / cfg.Workers)
+	minLease := waves*cfg.Timeout + leaseMargin
+	switch {
+	case cfg.Lease <= 0:
+		cfg.Lease = minLease + leaseMargin
+	case cfg.Lease < minLease:
+		errs = append(errs, fmt.Errorf("webhook: Config.Lease %s is shorter than a batch may take: %s (ceil(Batch/Workers)·Timeout + %s)",
+			cfg.Lease, minLease, leaseMargin))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	cfg.Audience = slices.Clone(cfg.Audience)
+	cfg.Secrets = nil // kept only as the derived keys
+	cfg.Hooks = nil
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -174,7 +225,63 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{cfg: cfg, hooks: hooks, wake: make(chan struct{}, 1), stop: make(chan struct{})}, nil
+	s := &Service{cfg: cfg, hooks: hooks, bookTimeout: bookkeepingTimeout, wake: make(chan struct{}, 1), stop: make(chan struct{})}
+	if len(secrets) > 0 {
+		var err error
+		if s.sealer, err = newSealer(secrets, cfg.Rand); err != nil {
+			return nil, fmt.Errorf("webhook: outbox key: %w", err)
+		}
+	}
+	return s, nil
+}
+
+// newSealer returns the sealer of outbox payloads: for each secret the key
+// HKDF-SHA-256(secret, info sealLabel) (which jwks.Sealer hashes once more
+// into the AES key), never the secret itself, which also seals the signing
+// keys.
+func newSealer(secrets []string, rnd io.Reader) (*jwks.Sealer, error) {
+	derived := make([]string, len(secrets))
+	for i, secret := range secrets {
+		key, err := hkdf.Key(sha256.New, []byte(secret), nil, sealLabel, 32)
+		if err != nil {
+			return nil, err
+		}
+		derived[i] = string(key)
+		clear(key)
+	}
+	return jwks.NewSealer(derived, rnd)
+}
+
+// seal returns the outbox form of a payload: sealed with Config.Secrets,
+// as is without.
+func (s *Service) seal(data string) (string, error) {
+	if s.sealer == nil {
+		return data, nil
+	}
+	sealed, err := s.sealer.Seal([]byte(data))
+	if err != nil {
+		return "", fmt.Errorf("webhook: seal payload: %w", err)
+	}
+	return sealedPrefix + sealed, nil
+}
+
+// errCannotOpen is a row that no secret opens: it can never be delivered.
+var errCannotOpen = errors.New("payload is sealed with a key not in Config.Secrets")
+
+// open returns a row's payload, unsealed.
+func (s *Service) open(row store.OutboxEvent) ([]byte, error) {
+	sealed, ok := strings.CutPrefix(row.Data, sealedPrefix)
+	if !ok {
+		return []byte(row.Data), nil
+	}
+	if s.sealer == nil {
+		return nil, errCannotOpen
+	}
+	data, err := s.sealer.Open(sealed)
+	if err != nil {
+		return nil, errCannotOpen
+	}
+	return data, nil
 }
 
 // now returns the current time as stored: UTC, microseconds.
@@ -225,7 +332,13 @@ func (s *Service) Emit(ctx context.Context, e events.Event) error {
 	if len(targets) == 0 {
 		return nil
 	}
-	data, err := s.payload(ctx, e)
+	plain, err := s.payload(ctx, e)
+	if err != nil {
+		return err
+	}
+	// Sealed: an email.send payload holds a passcode, and rows may wait
+	// hours for a receiver to come back.
+	data, err := s.seal(plain)
 	if err != nil {
 		return err
 	}

@@ -142,35 +142,69 @@ func newOutbox(due time.Time) store.OutboxEvent {
 		NextAttemptAt: due, CreatedAt: due}
 }
 
-// testOutboxClaim covers leasing: only due, unleased rows are claimed, a
-// lease hides a row until it runs out, reschedule releases it, delete
-// removes it.
+// testOutboxClaim covers leasing: only due, unleased rows are claimed (and
+// OutboxDue sees exactly those), a lease hides a row until it runs out,
+// reschedule releases it, delete removes it, and both touch a row only
+// while the caller's lease still holds it.
 func testOutboxClaim(t *testing.T, s Store) {
 	ctx := t.Context()
+	due := func(now time.Time, want bool) {
+		t.Helper()
+		got, err := s.OutboxDue(ctx, now)
+		mustOK(t, err, "OutboxDue")
+		if got != want {
+			t.Fatalf("OutboxDue(%s) = %t, want %t", now.Sub(base), got, want)
+		}
+	}
+	due(at(0), false) // empty
 	r1, r2, later := newOutbox(at(0)), newOutbox(at(1)), newOutbox(at(100))
 	mustOK(t, s.InsertOutbox(ctx, []store.OutboxEvent{r1, r2, later}), "InsertOutbox")
 	if n, _ := s.CountOutbox(ctx); n != 3 {
 		t.Fatalf("CountOutbox = %d, want 3", n)
 	}
-	got, err := s.ClaimOutbox(ctx, at(10), at(70), 10)
+	due(at(-1), false) // nothing due yet
+	due(at(0), true)
+	// A lease with nanoseconds and another zone: stored and compared as
+	// UTC microseconds.
+	lease1 := at(70).Add(789 * time.Nanosecond).In(time.FixedZone("x", 3600))
+	got, err := s.ClaimOutbox(ctx, at(10), lease1, 10)
 	mustOK(t, err, "ClaimOutbox")
 	if len(got) != 2 || got[0].ID != r1.ID || got[1].ID != r2.ID || got[0].Data != r1.Data || got[0].Callback != r1.Callback {
 		t.Fatalf("ClaimOutbox = %+v", got)
 	}
+	if got[0].LockedUntil == nil || !got[0].LockedUntil.Equal(at(70)) {
+		t.Fatalf("ClaimOutbox lease %v, want %v", got[0].LockedUntil, at(70))
+	}
+	due(at(20), false) // both leased, the third not due
 	if again, _ := s.ClaimOutbox(ctx, at(20), at(80), 10); len(again) != 0 {
 		t.Fatalf("leased rows claimed again: %d", len(again))
 	}
 	// The lease runs out: another instance takes the row over.
+	due(at(70), true)
 	if again, _ := s.ClaimOutbox(ctx, at(70), at(130), 1); len(again) != 1 || again[0].ID != r1.ID {
 		t.Fatalf("expired lease not reclaimed: %+v", again)
 	}
-	mustOK(t, s.RescheduleOutbox(ctx, r1.ID, 3, at(90), "status 500"), "RescheduleOutbox")
-	mustOK(t, s.DeleteOutbox(ctx, r2.ID), "DeleteOutbox")
-	wantKind(t, s.DeleteOutbox(ctx, r2.ID), autherr.NotFound, "DeleteOutbox twice")
+	// The first claimer's lease is gone: it may neither release nor
+	// remove the row, which stays the second claimer's.
+	wantKind(t, s.RescheduleOutbox(ctx, r1.ID, lease1, 1, at(75), "late"), autherr.NotFound, "RescheduleOutbox with a lost lease")
+	wantKind(t, s.DeleteOutbox(ctx, lease1, r1.ID), autherr.NotFound, "DeleteOutbox with a lost lease")
+	// r2's lease (lease1) ran out too, r1's is the second claimer's.
+	if again, _ := s.ClaimOutbox(ctx, at(75), at(135), 10); len(again) != 1 || again[0].ID != r2.ID {
+		t.Fatalf("after a lost lease, ClaimOutbox = %+v; want only r2", again)
+	}
+	mustOK(t, s.RescheduleOutbox(ctx, r1.ID, at(130), 3, at(90), "status 500"), "RescheduleOutbox")
+	wantKind(t, s.DeleteOutbox(ctx, lease1, r2.ID), autherr.NotFound, "DeleteOutbox with a lost lease")
+	mustOK(t, s.DeleteOutbox(ctx, at(135), r2.ID), "DeleteOutbox")
+	wantKind(t, s.DeleteOutbox(ctx, at(135), r2.ID), autherr.NotFound, "DeleteOutbox twice")
 	got, err = s.ClaimOutbox(ctx, at(100), at(160), 10)
 	mustOK(t, err, "ClaimOutbox after reschedule")
 	if len(got) != 2 || got[0].ID != r1.ID || got[0].Attempts != 3 || got[0].LastError == nil || *got[0].LastError != "status 500" || got[1].ID != later.ID {
 		t.Fatalf("ClaimOutbox after reschedule = %+v", got)
+	}
+	// A batch delete removes only the rows that the lease still holds.
+	mustOK(t, s.DeleteOutbox(ctx, at(160), r1.ID, later.ID, uuid.New()), "DeleteOutbox batch")
+	if n, _ := s.CountOutbox(ctx); n != 0 {
+		t.Fatalf("CountOutbox after batch delete = %d, want 0", n)
 	}
 }
 

@@ -1,6 +1,18 @@
 -- Ours: one outbox row per (event, hook); see the SQLite migration.
--- Re-runnable like every MySQL migration.
-DROP TABLE IF EXISTS webhook_outbox;
+-- Re-runnable like every MySQL migration, and without losing deliveries: a
+-- re-run (after a migrator died before recording this step) finds the new
+-- table and keeps it. Only the old shape, which has no callback column,
+-- is dropped; MySQL has no conditional DDL, hence the prepared statement.
+SET @hanko_0003 = IF(
+    EXISTS (SELECT 1 FROM information_schema.tables
+            WHERE table_schema = DATABASE() AND table_name = 'webhook_outbox')
+    AND NOT EXISTS (SELECT 1 FROM information_schema.columns
+            WHERE table_schema = DATABASE() AND table_name = 'webhook_outbox' AND column_name = 'callback'),
+    'DROP TABLE webhook_outbox',
+    'DO 0');
+PREPARE hanko_0003 FROM @hanko_0003;
+EXECUTE hanko_0003;
+DEALLOCATE PREPARE hanko_0003;
 CREATE TABLE IF NOT EXISTS webhook_outbox (
     id               CHAR(36) NOT NULL,
     event            VARCHAR(255) NOT NULL,
