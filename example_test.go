@@ -77,7 +77,7 @@ func ExampleHanko_Admin() {
 
 	rec := httptest.NewRecorder()
 	body := `{"emails":[{"address":"ada@example.com","is_primary":true,"is_verified":true}]}`
-	h.Admin().ServeHTTP(rec, httptest.NewRequest("POST", "/users", strings.NewReader(body)))
+	h.Admin().ServeHTTP(rec, jsonReq(httptest.NewRequest("POST", "/users", strings.NewReader(body))))
 	fmt.Println(rec.Code)
 
 	rec = httptest.NewRecorder()

@@ -145,12 +145,12 @@ func TestTwoInstancesShareOneDatabase(t *testing.T) {
 	a := newHanko(t, hanko.WithDatabase("sqlite", path))
 	b := newHanko(t, hanko.WithDatabase("sqlite", path))
 	rec := httptest.NewRecorder()
-	a.Admin().ServeHTTP(rec, httptest.NewRequest("POST", "/users", strings.NewReader(`{"emails":[{"address":"ada@example.com","is_primary":true}]}`)))
+	a.Admin().ServeHTTP(rec, jsonReq(httptest.NewRequest("POST", "/users", strings.NewReader(`{"emails":[{"address":"ada@example.com","is_primary":true}]}`))))
 	if rec.Code != 200 {
 		t.Fatalf("create on a: %d %s", rec.Code, rec.Body)
 	}
 	rec = httptest.NewRecorder()
-	b.ServeHTTP(rec, httptest.NewRequest("POST", "/user", strings.NewReader(`{"email":"ada@example.com"}`)))
+	b.ServeHTTP(rec, jsonReq(httptest.NewRequest("POST", "/user", strings.NewReader(`{"email":"ada@example.com"}`))))
 	if rec.Code != 200 {
 		t.Fatalf("lookup on b: %d %s", rec.Code, rec.Body)
 	}
@@ -166,7 +166,7 @@ func TestTwoInstancesInOneProcessAreIndependent(t *testing.T) {
 	}()))
 	post := func(h http.Handler) int {
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest("POST", "/users", strings.NewReader(`{"email":"ada@example.com"}`)))
+		h.ServeHTTP(rec, jsonReq(httptest.NewRequest("POST", "/users", strings.NewReader(`{"email":"ada@example.com"}`))))
 		return rec.Code
 	}
 	if got := post(a); got != 200 {
@@ -182,7 +182,7 @@ func TestLoggerGetsAccessLogAndWarnings(t *testing.T) {
 	var buf bytes.Buffer
 	h := newHanko(t, hanko.WithLogger(slogJSON(&buf)))
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("POST", "/users", strings.NewReader(`{"email":"secret-person@example.com"}`)))
+	h.ServeHTTP(rec, jsonReq(httptest.NewRequest("POST", "/users", strings.NewReader(`{"email":"secret-person@example.com"}`))))
 	out := buf.String()
 	if !strings.Contains(out, `"msg":"request"`) || !strings.Contains(out, `"path":"/users"`) || !strings.Contains(out, rec.Header().Get("X-Request-Id")) {
 		t.Errorf("no access log line with the request id:\n%s", out)
@@ -224,7 +224,7 @@ func TestAdminAPIKeysAndTrustedProxiesFromConfig(t *testing.T) {
 	if rec.Code != 401 {
 		t.Fatalf("admin without a key: %d", rec.Code)
 	}
-	req = httptest.NewRequest("POST", "/users", strings.NewReader(`{"email":"ada@example.com"}`))
+	req = jsonReq(httptest.NewRequest("POST", "/users", strings.NewReader(`{"email":"ada@example.com"}`)))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Forwarded-For", "198.51.100.9")
 	rec = httptest.NewRecorder()
@@ -350,4 +350,10 @@ func TestCloseTwice(t *testing.T) {
 	if err := h.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
 	}
+}
+
+// jsonReq marks a request body as JSON, as the API requires of bodies.
+func jsonReq(r *http.Request) *http.Request {
+	r.Header.Set("Content-Type", "application/json")
+	return r
 }

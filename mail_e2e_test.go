@@ -100,7 +100,7 @@ func (s *smtpSink) lastText(t *testing.T) (mail.Header, string) {
 
 func post(t testing.TB, h http.Handler, path, body string, hdr ...string) *httptest.ResponseRecorder {
 	t.Helper()
-	req := httptest.NewRequest("POST", path, strings.NewReader(body))
+	req := jsonReq(httptest.NewRequest("POST", path, strings.NewReader(body)))
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}

@@ -24,7 +24,7 @@ const passkeyOrigin = "http://localhost:8888" // the default webauthn.relying_pa
 
 func call(t testing.TB, h http.Handler, method, path, body string, hdr ...string) *httptest.ResponseRecorder {
 	t.Helper()
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req := jsonReq(httptest.NewRequest(method, path, strings.NewReader(body)))
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}

@@ -54,7 +54,7 @@ func rateLimitConfig(store string, edit ...func(*hanko.Config)) hanko.Config {
 // sendFrom serves one JSON POST from the socket peer remote.
 func sendFrom(t *testing.T, h http.Handler, remote, path, body string, header ...string) *httptest.ResponseRecorder {
 	t.Helper()
-	req := httptest.NewRequest("POST", path, strings.NewReader(body))
+	req := jsonReq(httptest.NewRequest("POST", path, strings.NewReader(body)))
 	req.RemoteAddr = remote
 	req.Header.Set("Content-Type", "application/json")
 	for i := 0; i+1 < len(header); i += 2 {

@@ -288,3 +288,17 @@ func mustCreate(t testing.TB, api *testAPI, address string) users.User {
 	}
 	return u
 }
+
+func TestAdminListUsersBadFilters(t *testing.T) {
+	t.Parallel()
+	api := newTestAPI(t)
+	for _, q := range []string{
+		"email=%00", "username=a%00b", "email=%FF", "email=" + strings.Repeat("a", 256),
+		"page=9223372036854775807", "page=0", "per_page=-1",
+	} {
+		rec := do(t, api.admin, "GET", "/users?"+q, "")
+		if rec.Code != 400 || decode[errBody](t, rec).Message == "" {
+			t.Errorf("GET /users?%s: %d %s, want 400", q, rec.Code, rec.Body)
+		}
+	}
+}

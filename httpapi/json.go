@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strings"
 )
@@ -28,6 +29,12 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
+	}
+	if !isJSONContentType(r.Header.Get("Content-Type")) {
+		// Browsers send text/plain, form and header-less bodies cross-site
+		// without a CORS preflight; only JSON proves the caller could set
+		// headers, which keeps cookie sessions safe from forged requests.
+		return &httpError{status: http.StatusUnsupportedMediaType, msg: "Content-Type must be application/json"}
 	}
 	if hasNULEscape(body) {
 		// No column of any engine takes NUL, and no legitimate value has one.
@@ -104,4 +111,14 @@ func hasNULEscape(body []byte) bool {
 		}
 		i = j + 5
 	}
+}
+
+// isJSONContentType reports whether a Content-Type header names JSON
+// (application/json or application/*+json, any parameters).
+func isJSONContentType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return false
+	}
+	return mt == "application/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")
 }

@@ -127,8 +127,8 @@ func jsonMux(mux *http.ServeMux) http.Handler {
 		}
 		probe := &headerProbe{header: http.Header{}}
 		h.ServeHTTP(probe, r)
-		if probe.status == http.StatusMovedPermanently || probe.status == http.StatusPermanentRedirect {
-			mux.ServeHTTP(w, r) // path cleaning redirects
+		if probe.status >= 300 && probe.status < 400 {
+			mux.ServeHTTP(w, r) // path cleaning redirects, with their Location
 			return
 		}
 		if allow := probe.header.Get("Allow"); allow != "" {

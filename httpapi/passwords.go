@@ -64,7 +64,18 @@ func (a *api) passwordLogin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return badRequest("user_id must be a valid uuid4")
 	}
-	if err := a.limit(w, r, a.d.Limits.Password, "password", uid); err != nil {
+	// Unknown users share one bucket per client IP (the nil UUID): every
+	// attempt costs a full password hash, so random user IDs must not each
+	// get a fresh allowance.
+	bucket := uid
+	if a.d.Limits.Password != nil {
+		if _, err := a.d.Users.Get(r.Context(), uid); errors.Is(err, users.ErrUserNotFound) {
+			bucket = uuid.Nil
+		} else if err != nil {
+			return err
+		}
+	}
+	if err := a.limit(w, r, a.d.Limits.Password, "password", bucket); err != nil {
 		return err
 	}
 	if req.Password == "" {

@@ -184,3 +184,25 @@ func TestRateLimiterDownFailsClosed(t *testing.T) {
 		t.Fatalf("cause not logged: %s", logs.String())
 	}
 }
+
+// Random unknown user IDs share one bucket per client IP: each would cost a
+// full password hash, so they must not each get a fresh allowance.
+func TestPasswordLoginUnknownUsersShareABucket(t *testing.T) {
+	t.Parallel()
+	api := newPasswordAPI(t, func(_ *users.Config, d *httpapi.Deps) {
+		d.Limits.Password = ratelimit.NewMemory(2, time.Minute, (&testClock{t: time.Now()}).Now)
+	})
+	for i := range 2 {
+		if rec := doFrom(t, api.public, "192.0.2.7:1", "POST", "/password/login", pwBody(uuid.NewString(), "guess")); rec.Code != 401 {
+			t.Fatalf("unknown user %d: %d %s", i+1, rec.Code, rec.Body)
+		}
+	}
+	if rec := doFrom(t, api.public, "192.0.2.7:1", "POST", "/password/login", pwBody(uuid.NewString(), "guess")); rec.Code != 429 {
+		t.Fatalf("3rd unknown user from one IP: %d, want 429", rec.Code)
+	}
+	// A real user keeps their own allowance.
+	u := mustCreate(t, api, "real@example.com")
+	if rec := doFrom(t, api.public, "192.0.2.7:1", "POST", "/password/login", pwBody(u.ID.String(), "guess")); rec.Code != 401 {
+		t.Fatalf("real user after the unknown ones: %d, want 401", rec.Code)
+	}
+}

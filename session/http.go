@@ -63,13 +63,33 @@ func (m *Manager) TokenFromRequest(r *http.Request) string {
 
 // tokenFromRequest reads a Bearer token, else the named cookie.
 func tokenFromRequest(r *http.Request, cookie string) string {
-	if h := r.Header.Get("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
-		return strings.TrimSpace(h[7:])
-	}
-	if c, err := r.Cookie(cookie); err == nil {
-		return c.Value
+	if ts := tokensFromRequest(r, cookie); len(ts) > 0 {
+		return ts[0]
 	}
 	return ""
+}
+
+// maxCandidates bounds the tokens one request may have checked: each new
+// one costs a signature verification.
+const maxCandidates = 3
+
+// tokensFromRequest lists the session tokens a request carries, in the
+// order they are tried: the Bearer token, then every cookie of the name
+// (browsers keep two after a change of session.cookie.domain).
+func tokensFromRequest(r *http.Request, cookie string) []string {
+	var ts []string
+	if h := r.Header.Get("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		ts = append(ts, strings.TrimSpace(h[7:]))
+	}
+	for _, c := range r.CookiesNamed(cookie) {
+		if len(ts) == maxCandidates {
+			break
+		}
+		if c.Value != "" {
+			ts = append(ts, c.Value)
+		}
+	}
+	return ts
 }
 
 type claimsKey struct{}
@@ -86,27 +106,23 @@ func FromContext(ctx context.Context) (Claims, bool) {
 }
 
 // RequireSession lets a request through only with a valid session token
-// (Bearer header or cookie), putting its claims in the request context
-// (FromContext). Otherwise it answers 401 with Hanko's error body and does
-// not call next.
+// (the Bearer header, else each session cookie, the first valid one wins),
+// putting its claims in the request context (FromContext). Otherwise it
+// answers 401 with Hanko's error body and does not call next.
 func (m *Manager) RequireSession(next http.Handler) http.Handler {
-	return requireSession(m.TokenFromRequest, m.Verify, next)
+	return requireSession(m.cfg.Cookie.Name, m.Verify, next)
 }
 
-// requireSession is RequireSession for any token source and verifier.
-func requireSession(token func(*http.Request) string, verify func(context.Context, string) (Claims, error), next http.Handler) http.Handler {
+// requireSession is RequireSession for any verifier.
+func requireSession(cookie string, verify func(context.Context, string) (Claims, error), next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok := token(r)
-		if tok == "" {
-			unauthorized(w)
-			return
+		for _, tok := range tokensFromRequest(r, cookie) {
+			if c, err := verify(r.Context(), tok); err == nil {
+				next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), c)))
+				return
+			}
 		}
-		c, err := verify(r.Context(), tok)
-		if err != nil {
-			unauthorized(w)
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), c)))
+		unauthorized(w)
 	})
 }
 

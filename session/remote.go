@@ -507,5 +507,5 @@ func (v *RemoteVerifier) TokenFromRequest(r *http.Request) string {
 // context (FromContext). Otherwise it answers 401 with Hanko's error body,
 // which says nothing about why, and does not call next.
 func (v *RemoteVerifier) RequireSession(next http.Handler) http.Handler {
-	return requireSession(v.TokenFromRequest, v.Verify, next)
+	return requireSession(v.cookieName, v.Verify, next)
 }

@@ -270,6 +270,15 @@ func TestRequireSessionAndTransport(t *testing.T) {
 	for name, set := range map[string]func(*http.Request){
 		"bearer": func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tok.Value) },
 		"cookie": func(r *http.Request) { r.AddCookie(&http.Cookie{Name: "hanko", Value: tok.Value}) },
+		// A stale Bearer token and a stale cookie (left behind by a change of
+		// session.cookie.domain) do not hide a valid cookie.
+		"bad bearer, good cookie": func(r *http.Request) {
+			r.Header.Set("Authorization", "Bearer garbage")
+			r.AddCookie(&http.Cookie{Name: "hanko", Value: tok.Value})
+		},
+		"bad cookie, good cookie": func(r *http.Request) {
+			r.Header.Set("Cookie", "hanko=garbage; hanko="+tok.Value)
+		},
 	} {
 		req := httptest.NewRequest("GET", "/", nil)
 		set(req)

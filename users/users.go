@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -199,13 +200,26 @@ type Query struct {
 	Ascending     bool   // oldest first; newest first by default
 }
 
-// List returns one page of users and the number of users matching q.
+// maxFilter bounds the text filters of List (the longest column is 255).
+const maxFilter = 255
+
+// List returns one page of users and the number of users matching q. A
+// filter that is not UTF-8, holds NUL or is longer than 255 bytes, and a
+// page beyond any possible offset, are autherr.Invalid.
 func (s *Service) List(ctx context.Context, q Query) ([]User, int, error) {
 	if q.Page < 1 {
 		q.Page = 1
 	}
 	if q.PerPage < 1 {
 		q.PerPage = 20
+	}
+	for _, f := range []string{q.Email, q.Username} {
+		if len(f) > maxFilter || !utf8.ValidString(f) || strings.IndexByte(f, 0) >= 0 {
+			return nil, 0, autherr.New(autherr.Invalid, fmt.Sprintf("email and username filters must be UTF-8 without NUL characters, at most %d bytes", maxFilter))
+		}
+	}
+	if q.Page-1 > math.MaxInt/q.PerPage {
+		return nil, 0, autherr.New(autherr.Invalid, "page is too large")
 	}
 	recs, total, err := s.cfg.Store.ListUsers(ctx, store.UserQuery{
 		IDs:      q.IDs,

@@ -3,9 +3,9 @@
 // admin API listens on a separate, loopback-only address.
 //
 //	go run ./examples/embed
-//	curl -X POST localhost:8080/auth/users -d '{"email":"ada@example.com"}'
+//	curl -X POST localhost:8080/auth/users -H 'Content-Type: application/json' -d '{"email":"ada@example.com"}'
 //	curl 'localhost:8081/users?email=ada'
-//	curl -X POST localhost:8081/sessions -d '{"user_id":"<id>"}'   # a token
+//	curl -X POST localhost:8081/sessions -H 'Content-Type: application/json' -d '{"user_id":"<id>"}'   # a token
 //	curl -H 'Authorization: Bearer <token>' localhost:8080/private
 package main
 
