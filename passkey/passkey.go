@@ -749,7 +749,11 @@ func invalid(msg string, cause error) error {
 // emitFailure records a failed ceremony step. It never fails the caller:
 // the step failed already.
 func (s *Service) emitFailure(ctx context.Context, audit string, userID uuid.UUID, cause error) {
-	if err := events.Emit(ctx, s.cfg.Events, events.Event{Audit: audit, UserID: userID, Err: errors.New(autherr.Message(cause))}); err != nil {
+	msg := autherr.Message(cause)
+	if msg == "" {
+		msg = "internal error" // the cause itself may name internals
+	}
+	if err := events.Emit(ctx, s.cfg.Events, events.Event{Audit: audit, UserID: userID, Err: errors.New(msg)}); err != nil {
 		s.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "recording a failed passkey step failed", slog.Any("error", err))
 	}
 }
