@@ -29,7 +29,10 @@ func (c CORS) handler(next http.Handler) http.Handler {
 	expose := strings.Join(c.ExposeHeaders, ", ")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
-		preflight := r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
+		// Every OPTIONS request is answered here with 204, as the reference
+		// does; only a real preflight from an allowed origin gets the
+		// Access-Control-Allow-* grants.
+		preflight := r.Method == http.MethodOptions
 		h := w.Header()
 		h.Add("Vary", "Origin")
 		if preflight {
@@ -48,7 +51,7 @@ func (c CORS) handler(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if allowed {
+		if allowed && r.Header.Get("Access-Control-Request-Method") != "" {
 			h.Set("Access-Control-Allow-Methods", "GET, HEAD, PUT, PATCH, POST, DELETE")
 			if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
 				h.Set("Access-Control-Allow-Headers", req)

@@ -220,6 +220,9 @@ func TestCORS(t *testing.T) {
 		{"unknown origin", "GET", "https://evil.test", false, "", 200},
 		{"preflight allowed", "OPTIONS", "http://localhost:8888", true, "http://localhost:8888", 204},
 		{"preflight refused", "OPTIONS", "https://evil.test", true, "", 204},
+		// A plain OPTIONS (no preflight headers, no Origin) is 204, as in the
+		// reference, and grants nothing.
+		{"plain OPTIONS", "OPTIONS", "", false, "", 204},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
