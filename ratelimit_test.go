@@ -158,8 +158,10 @@ func TestRateLimiterRedisSharedByInstances(t *testing.T) {
 	})
 	a := newHanko(t, hanko.WithDatabase("sqlite", path), hanko.WithConfig(cfg))
 	b := newHanko(t, hanko.WithDatabase("sqlite", path), hanko.WithConfig(cfg))
-	// The bucket key holds a fresh user ID, so runs never share a bucket.
-	body := `{"user_id":"` + uuid.NewString() + `","password":"guess"}`
+	// The bucket key holds a new user's ID, so runs never share a bucket
+	// (unknown user IDs all share the nil UUID's).
+	uid := createUser(t, a, "redis-"+uuid.NewString()[:8]+"@example.com")
+	body := `{"user_id":"` + uid + `","password":"guess"}`
 	for i, h := range []*hanko.Hanko{a, b, a, b} {
 		want := []int{401, 401, 429, 429}[i]
 		rec := sendFrom(t, h, "192.0.2.1:1", "/password/login", body)

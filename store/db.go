@@ -76,11 +76,17 @@ type txKey struct{}
 // nil and roll back together otherwise. Store methods called with the ctx
 // passed to fn join the transaction, and so does a nested InTx.
 func (s *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	return s.inTx(ctx, nil, fn)
+}
+
+// inTx is InTx with options for a new transaction (ignored when ctx already
+// carries one).
+func (s *DB) inTx(ctx context.Context, opts *sql.TxOptions, fn func(ctx context.Context) error) error {
 	if _, ok := ctx.Value(txKey{}).(bun.Tx); ok {
 		return fn(ctx)
 	}
 	var after []func()
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err := s.db.RunInTx(ctx, opts, func(ctx context.Context, tx bun.Tx) error {
 		after = after[:0] // a retried transaction starts over
 		return fn(context.WithValue(context.WithValue(ctx, txKey{}, tx), afterKey{}, &after))
 	})

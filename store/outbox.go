@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/google/uuid"
@@ -31,7 +32,16 @@ func (s *DB) InsertOutbox(ctx context.Context, rows []OutboxEvent) error {
 func (s *DB) ClaimOutbox(ctx context.Context, now, lockedUntil time.Time, limit int) ([]OutboxEvent, error) {
 	lockedUntil = leaseTime(lockedUntil)
 	var rows []OutboxEvent
-	err := s.InTx(ctx, func(ctx context.Context) error {
+	// On MySQL/MariaDB the claim runs at READ COMMITTED: at the default
+	// REPEATABLE READ, FOR UPDATE takes gap locks on the scanned index range,
+	// and a change inserting its outbox row at the same moment deadlocks
+	// with the claim (error 1213, seen under test), failing the user's
+	// request. Without gap locks inserts never wait for a claim.
+	var opts *sql.TxOptions
+	if s.dialect == MySQL {
+		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+	}
+	err := s.inTx(ctx, opts, func(ctx context.Context) error {
 		rows = rows[:0]
 		q := s.idb(ctx).NewSelect().Model(&rows).
 			Where("next_attempt_at <= ?", now).
